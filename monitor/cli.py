@@ -1,0 +1,340 @@
+"""The `posture-monitor` command line: a thin layer over the library.
+
+Each command builds objects, calls the library, and turns the named errors
+of `monitor.errors` into a one-line message and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from monitor import __version__
+from monitor import settings as config
+from monitor.errors import MonitorError
+
+log = logging.getLogger("monitor")
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def _fps(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0 or value > 1000:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1000, got {text}")
+    return value
+
+
+def _span(text: str) -> tuple[float, float]:
+    start, sep, end = text.partition(":")
+    try:
+        a, b = float(start), float(end)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START:END in seconds, got {text!r}") from None
+    if not sep or a < 0 or b <= a:
+        raise argparse.ArgumentTypeError(f"expected START:END with 0 <= START < END, got {text!r}")
+    return a, b
+
+
+def _add_settings_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config", type=Path, help="TOML config file (default: the platform's config folder)"
+    )
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, e.g. --set sitting.min_break_s=60 (repeatable)",
+    )
+
+
+def _add_model_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model",
+        help="pose model: a variant (lite, full, heavy) or a .task file "
+        "(default: $POSTURE_MONITOR_MODEL, else full)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posture-monitor",
+        description="Webcam posture-and-sitting monitor: knows how long you have sat, notices "
+        "posture drift from your calibrated neutral, and tells you before the damage is done.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "replay",
+        help="run a recording through the monitor and summarise it",
+        description="Analyse a video (or folder of images) on video time, as fast "
+        "as the machine allows; print a summary and optionally write a timeline.",
+    )
+    p.add_argument("video", help="video file, or folder/glob of images")
+    p.add_argument(
+        "--fps",
+        type=_fps,
+        default=None,
+        help="analyse at most N frames per second of video (0: every frame; default: sampling.fps)",
+    )
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the timeline as JSON")
+    p.add_argument(
+        "--calibrate",
+        type=_span,
+        metavar="START:END",
+        help="calibrate the neutral posture from this stretch (seconds) first",
+    )
+    p.add_argument("--profile", help="use a saved calibration profile (name or path)")
+    _add_model_option(p)
+    _add_settings_options(p)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="record your neutral posture as a profile",
+        description="Guided calibration: sit supported and upright, feet flat, "
+        "lower back against the backrest; the monitor collects a few seconds of "
+        "samples, checks them and saves a profile.",
+    )
+    p.add_argument("--source", default="0", help="camera index or video file (default: 0)")
+    p.add_argument(
+        "--profile", default="default", help="profile name or .json path (default: default)"
+    )
+    p.add_argument(
+        "--start", type=float, default=0.0, help="for a file: where to start, in seconds"
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="how long to collect (default: posture.calibrate_s)",
+    )
+    p.add_argument(
+        "--countdown",
+        type=int,
+        default=3,
+        help="seconds of countdown before collecting (camera only)",
+    )
+    _add_model_option(p)
+    _add_settings_options(p)
+
+    p = sub.add_parser(
+        "models",
+        help="list pose model variants, or download one",
+        description="List the pose model variants and what is installed; "
+        "'models download VARIANT' fetches one (the only network access).",
+    )
+    p.add_argument("action", nargs="?", choices=["list", "download"], default="list")
+    p.add_argument("variant", nargs="?", help="lite, full or heavy (for download)")
+    p.add_argument("--url", help=argparse.SUPPRESS)
+
+    p = sub.add_parser(
+        "bench",
+        help="measure per-stage cost on a recording",
+        description="Time each stage (decode, colour conversion, inference, the "
+        "rest) on a recording and report the pipeline's overhead over bare inference.",
+    )
+    p.add_argument("video")
+    p.add_argument(
+        "--fps", type=_fps, default=0.0, help="frames per second of video to analyse (0: all)"
+    )
+    p.add_argument(
+        "--repeat", type=int, default=3, help="repeat the measurement N times (default 3)"
+    )
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
+    _add_model_option(p)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="score replays against hand labels",
+        description="Replay each labelled clip (calibrating on its labelled "
+        "neutral stretch when it has one) and score presence and posture.",
+    )
+    p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
+    p.add_argument("--labels", type=Path, default=Path("../shared/data/labels.json"))
+    p.add_argument("--fps", type=_fps, default=None, help="as for replay")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the scores as JSON")
+    _add_model_option(p)
+    _add_settings_options(p)
+
+    p = sub.add_parser("config", help="show every setting, its value and where it came from")
+    _add_settings_options(p)
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> config.Loaded:
+    return config.load(args.config, args.assignments)
+
+
+def _model(args: argparse.Namespace) -> Path:
+    from monitor import models
+
+    return models.resolve(args.model)
+
+
+@command("replay")
+def replay_command(args: argparse.Namespace) -> int:
+    from monitor import profile as profiles
+    from monitor import replay
+    from monitor.sources import open_source
+
+    settings = load_settings(args).settings
+    model = _model(args)
+    profile = profiles.load(args.profile) if args.profile else None
+    fps = settings.sampling.fps if args.fps is None else (args.fps or None)
+    source = open_source(args.video)
+    try:
+        estimated = replay.estimate(source, model, fps, replay.stderr_progress("replay"))
+    finally:
+        source.close()
+        sys.stderr.write("\n")
+    if args.calibrate:
+        profile = replay.calibrate_from(estimated.samples, *args.calibrate, name="replay")
+    timeline = replay.track(estimated, settings, profile)
+    if args.json:
+        timeline.write(args.json)
+    print(replay.summary(timeline))
+    return 0
+
+
+@command("calibrate")
+def calibrate_command(args: argparse.Namespace) -> int:
+    from monitor import calibrate
+
+    settings = load_settings(args).settings
+    seconds = args.seconds or settings.posture.calibrate_s
+    profile, path = calibrate.guided(
+        args.source, args.profile, _model(args), seconds, args.start, args.countdown
+    )
+    print(
+        f"saved profile '{profile.name}' ({profile.view.value} view, {profile.samples} "
+        f"samples, {len(profile.baseline)} metrics) to {path}"
+    )
+    return 0
+
+
+@command("models")
+def models_command(args: argparse.Namespace) -> int:
+    from monitor import models
+
+    if args.action == "download":
+        if not args.variant:
+            raise MonitorError("which variant? 'posture-monitor models download lite|full|heavy'")
+        path = models.download(
+            args.variant, url=args.url, progress=models.progress_bar(f"downloading {args.variant}")
+        )
+        print(f"installed {args.variant} at {path}")
+        return 0
+    have = models.installed()
+    default = models.resolve_name()
+    for variant in models.VARIANTS.values():
+        where = str(have[variant.name]) if variant.name in have else "not installed"
+        mark = "*" if variant.name == default else " "
+        print(f"{mark} {variant.name:6} {variant.note:36} {where}")
+        print(f"         {variant.url}")
+    print(f"(* in use; override with --model or ${models.ENV_VAR})")
+    return 0
+
+
+@command("bench")
+def bench_command(args: argparse.Namespace) -> int:
+    from monitor import bench
+
+    report = bench.run(Path(args.video), _model(args), args.fps or None, max(1, args.repeat))
+    print(bench.format_report(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+@command("evaluate")
+def evaluate_command(args: argparse.Namespace) -> int:
+    from monitor import evaluate, replay
+    from monitor.sources import open_source
+
+    settings = load_settings(args).settings
+    model = _model(args)
+    labels = evaluate.load_labels(args.labels)
+    names = args.clips or list(labels)
+    unknown = [n for n in names if n not in labels]
+    if unknown:
+        raise MonitorError(f"no labels for {', '.join(unknown)} in {args.labels}")
+    fps = settings.sampling.fps if args.fps is None else (args.fps or None)
+    rows, results = [], {}
+    total_presence, total_posture = evaluate.Score(), evaluate.Score()
+    for name in names:
+        clip = labels[name]
+        source = open_source(str(args.labels.parent / name))
+        try:
+            estimated = replay.estimate(source, model, fps)
+        finally:
+            source.close()
+        profile = None
+        if "calibrate" in clip:
+            profile = replay.calibrate_from(
+                estimated.samples, *clip["calibrate"], name=Path(name).stem
+            )
+        timeline = replay.track(estimated, settings, profile).to_json()
+        presence, posture = evaluate.score(timeline, clip)
+        total_presence.merge(presence)
+        total_posture.merge(posture)
+        rows.append((name, presence, posture))
+        results[name] = {"presence": presence.to_json(), "posture": posture.to_json()}
+    rows.append(("all", total_presence, total_posture))
+    results["all"] = {"presence": total_presence.to_json(), "posture": total_posture.to_json()}
+    print(evaluate.table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+@command("config")
+def config_command(args: argparse.Namespace) -> int:
+    loaded = load_settings(args)
+    print(f"config file: {loaded.path}{'' if loaded.path.exists() else ' (not present)'}")
+    for key, f in config.keys().items():
+        value = config.value_of(loaded.settings, key)
+        print(f"{key:28} = {value!s:10} [{loaded.sources[key]}]  {f.metadata['doc']}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        os.environ["POSTURE_MONITOR_NATIVE_LOGS"] = "1"
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except MonitorError as exc:
+        print(f"posture-monitor: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("posture-monitor: interrupted", file=sys.stderr)
+        return 130

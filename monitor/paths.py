@@ -1,0 +1,43 @@
+"""Where the monitor keeps the user's files, by platform convention."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP = "posture-monitor"
+# The repository's own folders (the package sits beside them when installed
+# in place with `pip install -e .`, as the README's set-up does).
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _base(env: str, default: str, windows_env: str = "LOCALAPPDATA") -> Path:
+    if sys.platform == "win32":
+        return Path(os.environ.get(windows_env, Path.home() / "AppData" / "Local"))
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support"
+    return Path(os.environ.get(env) or Path.home() / default)
+
+
+def data_dir() -> Path:
+    """Databases, profiles and downloaded models (XDG_DATA_HOME on Linux)."""
+    return _base("XDG_DATA_HOME", ".local/share") / APP
+
+
+def config_dir() -> Path:
+    """The TOML config file (XDG_CONFIG_HOME on Linux)."""
+    return _base("XDG_CONFIG_HOME", ".config", "APPDATA") / APP
+
+
+def log_dir() -> Path:
+    """Log files (XDG_STATE_HOME on Linux)."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / APP
+    return _base("XDG_STATE_HOME", ".local/state") / APP
+
+
+def private_dir(path: Path) -> Path:
+    """Create a folder readable by the user only, and return it."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path

@@ -1,0 +1,201 @@
+"""Posture drift against the user's calibrated baseline, and posture alerts.
+
+Metrics are smoothed (median over `smooth_s`), compared with the profile's
+baseline, and a deviation counts as drift only past a threshold that
+respects both the calibration's spread and the landmarks' known noise
+(`Rule.min_delta`); drift ends at a smaller deviation than it starts
+(hysteresis). Clinical bands are not used for the decision, since
+MediaPipe has no C7, tragus or pelvis landmarks.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from monitor import metrics
+from monitor.alerts import format_minutes
+from monitor.landmarks import Landmark as L
+from monitor.metrics import View
+from monitor.presence import shoulder_geometry
+from monitor.profile import Profile
+from monitor.sample import PoseSample
+from monitor.settings import Posture as PostureSettings
+from monitor.timeline import Alert, PostureState
+
+NOT_OBSERVABLE = "pelvic tilt not observable from this camera position (hips hidden)"
+RECALIBRATE = "recalibrate?"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A metric drifting one way means an issue. `min_delta` is in the metric's units."""
+
+    metric: str
+    sign: int  # +1: the issue is an increase; -1: a decrease
+    issue: str
+    min_delta: float
+
+
+RULES = {
+    View.SIDE: (
+        Rule("trunk_incl_deg", +1, "slouch", 10.0),
+        Rule("trunk_incl_deg", -1, "recline", 10.0),
+        Rule("trunk_thigh_deg", -1, "slouch", 10.0),
+        Rule("trunk_thigh_deg", +1, "recline", 12.0),
+        Rule("neck_incl_deg", +1, "forward_head", 12.0),
+        Rule("head_forward", +1, "forward_head", 0.12),
+    ),
+    View.FRONT: (
+        Rule("head_height", -1, "head_down", 0.12),
+        Rule("ear_height", -1, "head_down", 0.12),
+        Rule("face_scale", +1, "forward_head", 0.06),
+        Rule("shoulder_tilt_deg", +1, "lean_left", 7.0),
+        Rule("shoulder_tilt_deg", -1, "lean_right", 7.0),
+        Rule("trunk_flex_deg", +1, "slouch", 12.0),
+        Rule("trunk_flex_deg", -1, "recline", 12.0),
+    ),
+}
+
+SUGGESTIONS = {
+    "slouch": "Sit back against the backrest; a rolled-up towel behind the lower back "
+    "keeps its curve.",
+    "recline": "Bring your hips back in the seat and sit upright against the backrest.",
+    "forward_head": "Chin back: draw your head back over your shoulders.",
+    "head_down": "Raise your screen to eye level and lift your head, chin slightly tucked.",
+    "lean_left": "You are leaning left: sit evenly on both sit bones.",
+    "lean_right": "You are leaning right: sit evenly on both sit bones.",
+}
+
+# The camera looks moved when the seated shoulders are this far from the
+# profile's: scale outside this range, or shifted by this many widths.
+MOVED_SCALE = (0.6, 1.6)
+MOVED_SHIFT_WIDTHS = 1.5
+# Drift that is not seen for this long no longer counts towards an alert.
+DRIFT_GAP_S = 5.0
+
+
+@dataclass(frozen=True)
+class PostureStep:
+    state: PostureState
+    issues: tuple[str, ...] = ()
+    metrics: dict[str, float] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+
+
+class PostureMonitor:
+    def __init__(self, settings: PostureSettings, profile: Profile | None) -> None:
+        self.settings = settings
+        self.profile = profile
+        self._recent: deque[tuple[float, dict[str, float], tuple[float, float, float]]] = deque()
+        self._active: set[str] = set()  # issues in drift now
+        self._drift_since: float | None = None
+        self._last_drift_t = -np.inf
+        self._next_alert: float | None = None
+
+    def smoothed(self) -> tuple[dict[str, float], tuple[float, float, float]]:
+        table: dict[str, list[float]] = {}
+        for _, values, _ in self._recent:
+            for k, v in values.items():
+                table.setdefault(k, []).append(v)
+        geometry = np.median(np.array([g for _, _, g in self._recent]), axis=0)
+        return {k: float(np.median(v)) for k, v in table.items()}, tuple(geometry)  # type: ignore[return-value]
+
+    def step(self, sample: PoseSample, seated: bool) -> PostureStep:
+        t = sample.t_s
+        view = self.profile.view if self.profile else None
+        detected_view, values = metrics.compute(sample, view)
+        if not sample.present or not values:
+            return self._unknown(t)
+        y, width = shoulder_geometry(sample)
+        x = float((sample.xy(L.LEFT_SHOULDER)[0] + sample.xy(L.RIGHT_SHOULDER)[0]) / 2)
+        self._recent.append((t, values, (y, width, x)))
+        while self._recent and self._recent[0][0] <= t - self.settings.smooth_s:
+            self._recent.popleft()
+        smooth, geometry = self.smoothed()
+        if self.profile is None:
+            return PostureStep(
+                PostureState.UNKNOWN, (), smooth, notes=("posture needs calibration",)
+            )
+        shown = dict(smooth)
+        pelvic = self._pelvic_tilt(smooth)
+        notes: tuple[str, ...] = () if pelvic is not None else (NOT_OBSERVABLE,)
+        if pelvic is not None:
+            shown["pelvic_tilt_deg"] = pelvic
+        if not seated:
+            return self._unknown(t, shown, notes)
+        if detected_view is not self.profile.view or self._camera_moved(geometry):
+            return self._unknown(t, shown, (*notes, RECALIBRATE))
+        issues = self._judge(smooth)
+        state = PostureState.DRIFT if issues else PostureState.GOOD
+        return PostureStep(state, issues, shown, self._alerts(t, issues), notes)
+
+    def _unknown(
+        self, t: float, shown: dict[str, float] | None = None, notes: tuple[str, ...] = ()
+    ) -> PostureStep:
+        if t - self._last_drift_t > DRIFT_GAP_S:
+            self._drift_since = None
+        return PostureStep(PostureState.UNKNOWN, (), shown or {}, notes=notes)
+
+    def _pelvic_tilt(self, smooth: dict[str, float]) -> float | None:
+        """Change of the trunk-thigh angle (side) or trunk flexion (front, hips seen).
+
+        Positive: the pelvis rolled back (trunk opened, reclined or slumped
+        back); negative: flexed forward over the thighs.
+        """
+        assert self.profile is not None
+        base = self.profile.baseline
+        if "trunk_thigh_deg" in smooth and "trunk_thigh_deg" in base:
+            return smooth["trunk_thigh_deg"] - base["trunk_thigh_deg"].mean
+        if "trunk_flex_deg" in smooth and "trunk_flex_deg" in base:
+            return base["trunk_flex_deg"].mean - smooth["trunk_flex_deg"]
+        return None
+
+    def _camera_moved(self, geometry: tuple[float, float, float]) -> bool:
+        assert self.profile is not None
+        _, width, x = geometry
+        scale = width / self.profile.shoulder_width_px
+        shift = abs(x - self.profile.shoulder_x_px) / self.profile.shoulder_width_px
+        if self.profile.view is View.SIDE:
+            # In profile the shoulder width is tiny and noisy: judge only the shift,
+            # against the trunk-sized scale of a generous frame fraction.
+            return abs(x - self.profile.shoulder_x_px) > 0.35 * self.profile.frame_width
+        return not (MOVED_SCALE[0] <= scale <= MOVED_SCALE[1]) or shift > MOVED_SHIFT_WIDTHS
+
+    def _judge(self, smooth: dict[str, float]) -> tuple[str, ...]:
+        assert self.profile is not None
+        s = self.settings
+        issues: list[str] = []
+        for rule in RULES[self.profile.view]:
+            base = self.profile.baseline.get(rule.metric)
+            if base is None or rule.metric not in smooth:
+                continue
+            threshold = max(s.enter_z * base.std, rule.min_delta)
+            if rule.issue in self._active:
+                threshold *= s.exit_ratio
+            deviation = rule.sign * (smooth[rule.metric] - base.mean)
+            if deviation >= threshold and rule.issue not in issues:
+                issues.append(rule.issue)
+        self._active = set(issues)
+        return tuple(issues)
+
+    def _alerts(self, t: float, issues: tuple[str, ...]) -> list[Alert]:
+        if not issues:
+            self._drift_since = None
+            self._next_alert = None
+            return []
+        if self._drift_since is None or t - self._last_drift_t > DRIFT_GAP_S:
+            self._drift_since = t
+            self._next_alert = t + self.settings.hold_s
+        self._last_drift_t = t
+        assert self._next_alert is not None
+        if t < self._next_alert:
+            return []
+        self._next_alert = t + self.settings.repeat_s
+        main = issues[0]
+        held = format_minutes(t - self._drift_since)
+        text = f"{main.replace('_', ' ').capitalize()} for {held}. {SUGGESTIONS[main]}"
+        return [Alert(t, "posture", text)]

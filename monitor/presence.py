@@ -1,0 +1,187 @@
+"""Who is there and how: seated, standing, away or unknown, per analysed frame.
+
+Two kinds of evidence, used where the camera offers them:
+- legs: where hips and knees are visible (a side camera, or a front camera
+  far enough away), a seated thigh is near horizontal and a standing one
+  near vertical. Measured as how far the knee hangs below the hip relative
+  to the trunk length, which is scale-free, and checked in 3D with the world
+  landmarks where the image is ambiguous;
+- rise: at a desk webcam the desk hides the hips, and standing up takes the
+  shoulders up and usually the head out of the top of the frame. The seated
+  shoulder height comes from the calibration profile or, without one, is
+  learnt from the frames already classified as seated.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from monitor.landmarks import Landmark as L
+from monitor.sample import VISIBILITY, PoseSample, Y
+from monitor.timeline import Presence
+
+# Knee below hip, as a share of the shoulder-hip length: about 0.05-0.3 when
+# seated (thigh horizontal, or foreshortened towards a front camera), 0.6-1.0
+# when standing.
+SEATED_DROP, STANDING_DROP = 0.35, 0.5
+# The thigh's angle from vertical in 3D: 0-25° standing, 60-100° seated.
+SEATED_THIGH_DEG, STANDING_THIGH_DEG = 55.0, 35.0
+# Shoulders higher than the seated reference by this many shoulder widths
+# means the user has stood up (a seated lean-back moves them far less).
+RISE_WIDTHS = 0.6
+# Near the top edge, a figure whose face has left the frame has stood up.
+TOP_EDGE = 0.08
+
+
+@dataclass(frozen=True)
+class SeatedReference:
+    """Where the seated user's shoulders are: mid height (pixels) and width."""
+
+    shoulder_y_px: float
+    shoulder_width_px: float
+
+
+def _side(sample: PoseSample, left: L, right: L) -> L:
+    return left if sample.visibility(left) >= sample.visibility(right) else right
+
+
+def _mid(sample: PoseSample, a: L, b: L) -> np.ndarray:
+    return (sample.xy(a) + sample.xy(b)) / 2
+
+
+def shoulder_geometry(sample: PoseSample) -> tuple[float, float]:
+    """(mid-shoulder height, shoulder width) in pixels."""
+    left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
+    return float((left[1] + right[1]) / 2), float(np.linalg.norm(left - right))
+
+
+def body_scale(sample: PoseSample) -> float:
+    """A size in pixels that does not collapse in profile: the larger of the
+    shoulder width and twice the nose-to-shoulder-line distance."""
+    left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
+    neck = float(np.linalg.norm(sample.xy(L.NOSE) - (left + right) / 2))
+    return max(float(np.linalg.norm(left - right)), 2.0 * neck)
+
+
+def legs_evidence(sample: PoseSample, min_vis: float) -> Presence | None:
+    """Seated or standing from the near-side thigh, or None if legs are not seen."""
+    hip = _side(sample, L.LEFT_HIP, L.RIGHT_HIP)
+    knee = L.LEFT_KNEE if hip == L.LEFT_HIP else L.RIGHT_KNEE
+    shoulder = L.LEFT_SHOULDER if hip == L.LEFT_HIP else L.RIGHT_SHOULDER
+    if not (sample.visible(hip, min_vis) and sample.visible(knee, min_vis)):
+        return None
+    hip_xy, knee_xy = sample.xy(hip), sample.xy(knee)
+    trunk = float(np.linalg.norm(sample.xy(shoulder) - hip_xy))
+    if trunk < 1e-6:
+        return None
+    drop = (knee_xy[1] - hip_xy[1]) / trunk
+    if drop <= SEATED_DROP:
+        return Presence.SEATED
+    if drop >= STANDING_DROP and sample.world is None:
+        return Presence.STANDING
+    if sample.world is not None:
+        thigh = sample.xyz_world(knee) - sample.xyz_world(hip)
+        norm = float(np.linalg.norm(thigh))
+        if norm > 1e-6:
+            angle = float(np.degrees(np.arccos(np.clip(thigh[1] / norm, -1, 1))))
+            if angle <= STANDING_THIGH_DEG or (drop >= STANDING_DROP and angle < SEATED_THIGH_DEG):
+                return Presence.STANDING
+            if angle >= SEATED_THIGH_DEG:
+                return Presence.SEATED
+    return None
+
+
+def classify(
+    sample: PoseSample, reference: SeatedReference | None = None, min_vis: float = 0.5
+) -> Presence:
+    """One frame's presence, from geometry and the seated reference if any."""
+    if not sample.detected or sample.image is None:
+        return Presence.AWAY
+    shoulders = sample.visible(L.LEFT_SHOULDER, min_vis) and sample.visible(
+        L.RIGHT_SHOULDER, min_vis
+    )
+    upper_vis = float(np.mean(sample.image[: L.RIGHT_HIP + 1, VISIBILITY]))
+    legs = legs_evidence(sample, min_vis)
+    if not sample.visible(L.NOSE, min_vis):
+        # No face: the head has left the top of the frame (stood up), or
+        # too little is seen to say, or it is not a person at all.
+        if legs is Presence.STANDING:
+            return Presence.STANDING
+        if (
+            shoulders
+            and min(sample.image[L.LEFT_SHOULDER, Y], sample.image[L.RIGHT_SHOULDER, Y]) < TOP_EDGE
+        ):
+            return Presence.STANDING
+        if sample.image[L.NOSE, Y] < 0 and shoulders:
+            return Presence.STANDING
+        return Presence.UNKNOWN if upper_vis >= 0.3 else Presence.AWAY
+    if not shoulders:
+        return Presence.UNKNOWN
+    if legs is not None:
+        return legs
+    if reference is not None:
+        y, _ = shoulder_geometry(sample)
+        scale = max(reference.shoulder_width_px, 1e-6)
+        if (reference.shoulder_y_px - y) / scale > RISE_WIDTHS:
+            return Presence.STANDING
+    # A face above two shoulders and the hips hidden: the desk-webcam view
+    # of a seated user.
+    return Presence.SEATED
+
+
+class PresenceClassifier:
+    """Per-frame classification, smoothed by a majority over `smooth_s` seconds.
+
+    Without a calibrated reference it learns the seated shoulder height from
+    frames it classifies as seated by legs, or as seated at a desk view.
+    """
+
+    def __init__(
+        self,
+        smooth_s: float = 1.0,
+        reference: SeatedReference | None = None,
+        min_vis: float = 0.5,
+        learn_s: float = 120.0,
+    ) -> None:
+        self.smooth_s = smooth_s
+        self.min_vis = min_vis
+        self.calibrated = reference
+        self._learnt: deque[tuple[float, float, float]] = deque()  # (t, y, width)
+        self._learn_s = learn_s
+        self._recent: deque[tuple[float, Presence]] = deque()
+        self.raw = Presence.UNKNOWN
+
+    def reference(self) -> SeatedReference | None:
+        if self.calibrated is not None:
+            return self.calibrated
+        if len(self._learnt) < 3:
+            return None
+        ys = np.array([y for _, y, _ in self._learnt])
+        widths = np.array([w for _, _, w in self._learnt])
+        return SeatedReference(float(np.median(ys)), float(np.median(widths)))
+
+    def step(self, sample: PoseSample) -> Presence:
+        self.raw = classify(sample, self.reference(), self.min_vis)
+        if self.raw is Presence.SEATED and self.calibrated is None and sample.present:
+            y, width = shoulder_geometry(sample)
+            self._learnt.append((sample.t_s, y, width))
+            while self._learnt and self._learnt[0][0] < sample.t_s - self._learn_s:
+                self._learnt.popleft()
+        self._recent.append((sample.t_s, self.raw))
+        while self._recent and self._recent[0][0] <= sample.t_s - self.smooth_s:
+            self._recent.popleft()
+        return self.smoothed()
+
+    def smoothed(self) -> Presence:
+        counts: dict[Presence, int] = {}
+        for _, p in self._recent:
+            counts[p] = counts.get(p, 0) + 1
+        best = max(counts.values())
+        # Ties go to the most recent frame's class.
+        for _, p in reversed(self._recent):
+            if counts[p] == best:
+                return p
+        return self.raw  # pragma: no cover

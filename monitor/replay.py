@@ -1,0 +1,117 @@
+"""Replay a recording through the pipeline on video time, as fast as it goes.
+
+Two passes: the pose model turns frames into samples (the slow part, with a
+progress bar), then the pure tracker turns samples into a timeline. Keeping
+them apart lets `--calibrate START:END` take the baseline from a stretch of
+the same recording before judging every sample.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor import profile as profiles
+from monitor.errors import ProfileError
+from monitor.pose import PoseEstimator
+from monitor.posture import NOT_OBSERVABLE
+from monitor.profile import Profile
+from monitor.sample import PoseSample
+from monitor.settings import Settings
+from monitor.sources import FrameSource
+from monitor.timeline import Timeline
+from monitor.tracker import Tracker
+
+Progress = Callable[[float, float], None]
+
+
+@dataclass
+class Estimated:
+    source: str
+    duration_s: float
+    samples: list[PoseSample]
+
+
+def estimate(
+    source: FrameSource, model_path: Path, max_fps: float | None, progress: Progress | None = None
+) -> Estimated:
+    """Run the pose model over the source's frames (at most `max_fps` a second)."""
+    duration = float(getattr(source, "duration_s", 0.0))
+    samples: list[PoseSample] = []
+    with PoseEstimator(model_path, stills=source.stills) as estimator:
+        for frame in source.frames(max_fps):
+            samples.append(estimator.estimate(frame.t_s, frame.image))
+            if progress:
+                progress(frame.t_s, duration)
+    duration = max(duration, float(getattr(source, "duration_s", 0.0)))
+    if samples and duration <= samples[-1].t_s:
+        duration = samples[-1].t_s
+    return Estimated(source.name, duration, samples)
+
+
+def calibrate_from(samples: list[PoseSample], start_s: float, end_s: float, name: str) -> Profile:
+    stretch = [s for s in samples if start_s <= s.t_s <= end_s]
+    if not stretch:
+        raise ProfileError(f"no analysed frames between {start_s:g} s and {end_s:g} s")
+    return profiles.build(stretch, name)
+
+
+def track(estimated: Estimated, settings: Settings, profile: Profile | None) -> Timeline:
+    tracker = Tracker(settings, profile)
+    timeline = Timeline(estimated.source, estimated.duration_s, len(estimated.samples))
+    observable = False
+    for sample in estimated.samples:
+        step = tracker.step(sample)
+        timeline.samples.append(step.sample)
+        timeline.alerts.extend(step.alerts)
+        observable |= "pelvic_tilt_deg" in step.sample.metrics
+    tracker.finish(estimated.duration_s)
+    timeline.bouts = list(tracker.bouts)
+    timeline.breaks = list(tracker.breaks)
+    if profile is not None:
+        timeline.extra["profile"] = {"name": profile.name, "view": profile.view.value}
+        if not observable:
+            timeline.extra["pelvic_tilt"] = NOT_OBSERVABLE
+    return timeline
+
+
+def stderr_progress(label: str, every_s: float = 0.25) -> Progress:
+    """A progress bar on stderr, redrawn at most every `every_s` of wall time."""
+    last = [0.0]
+
+    def show(t_s: float, duration_s: float) -> None:
+        now = time.monotonic()
+        if now - last[0] < every_s and t_s < duration_s:
+            return
+        last[0] = now
+        if duration_s > 0:
+            share = min(1.0, t_s / duration_s)
+            bar = "#" * int(30 * share)
+            sys.stderr.write(f"\r{label} [{bar:<30}] {t_s:6.1f}/{duration_s:.1f} s")
+        else:
+            sys.stderr.write(f"\r{label} {t_s:6.1f} s")
+        sys.stderr.flush()
+
+    return show
+
+
+def summary(timeline: Timeline) -> str:
+    counts: dict[str, int] = {}
+    for s in timeline.samples:
+        counts[s.presence.value] = counts.get(s.presence.value, 0) + 1
+    drift = sum(1 for s in timeline.samples if s.posture.value == "drift")
+    good = sum(1 for s in timeline.samples if s.posture.value == "good")
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    sitting = sum(b.duration_s for b in timeline.bouts)
+    lines = [
+        f"{timeline.source}: {timeline.duration_s:.1f} s, "
+        f"{timeline.analysed_frames} frames analysed",
+        f"  presence: {parts or 'no frames'}",
+        f"  posture: good {good}, drift {drift}, unknown {len(timeline.samples) - good - drift}",
+        f"  sitting bouts: {len(timeline.bouts)} ({sitting:.1f} s), "
+        f"breaks: {len(timeline.breaks)}, alerts: {len(timeline.alerts)}",
+    ]
+    return "\n".join(lines)
