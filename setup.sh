@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One command sets up everything: the system packages the monitor needs (where
+# this user may install them), a virtual environment in .venv, and the project
+# with its sound and development extras.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# ALSA headers for simpleaudio's build; the rest is for tests that play sound
+# into a file (alsa-utils), open windows on a virtual screen (xvfb), render the
+# HTML report (chromium) and trace system calls (strace).
+APT_PACKAGES="libasound2-dev alsa-utils libgl1 libglib2.0-0 xvfb xauth x11-utils chromium strace"
+
+if command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+  if $SUDO true 2>/dev/null; then
+    missing=$(for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+    if [ -n "$missing" ]; then
+      echo "setup: installing system packages: $missing"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+    fi
+  else
+    echo "setup: cannot install system packages without root; please install: $APT_PACKAGES" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -d .venv ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+# simpleaudio is optional at run time: if it cannot build, the monitor falls
+# back to other players, so its failure does not stop the set-up.
+.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[sound]" || echo "setup: simpleaudio did not install; sound will use a fallback player" >&2
+echo "setup: done. Try: .venv/bin/posture-monitor --help"
