@@ -53,6 +53,16 @@ def _span(text: str) -> tuple[float, float]:
     return a, b
 
 
+def _volume(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {text}")
+    return value
+
+
 def _add_settings_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config", type=Path, help="TOML config file (default: the platform's config folder)"
@@ -175,6 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=_fps, default=None, help="as for replay")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the scores as JSON")
     _add_model_option(p)
+    _add_settings_options(p)
+
+    p = sub.add_parser(
+        "sound",
+        help="play an alert chime once, to test your speakers",
+        description="Play the break or posture chime once through the best sound "
+        "backend that works (simpleaudio, then paplay/aplay/afplay or winsound, then "
+        "the terminal bell) and say which one; exit 1 with the reason if none could.",
+    )
+    p.add_argument(
+        "kind", nargs="?", choices=["break", "posture"], default="break", help="default: break"
+    )
+    p.add_argument("--repeat", action="store_true", help="the more insistent repeat variant")
+    p.add_argument("--volume", type=_volume, metavar="V", help="0 to 1 (default: sound.volume)")
     _add_settings_options(p)
 
     p = sub.add_parser("config", help="show every setting, its value and where it came from")
@@ -305,6 +329,17 @@ def evaluate_command(args: argparse.Namespace) -> int:
     print(evaluate.table(rows))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+@command("sound")
+def sound_command(args: argparse.Namespace) -> int:
+    from monitor import sound
+
+    settings = load_settings(args).settings.sound
+    volume = settings.volume if args.volume is None else args.volume
+    backend = sound.play_once(args.kind, args.repeat, volume, settings.retry_s)
+    print(f"played the {args.kind} chime through {backend}")
     return 0
 
 

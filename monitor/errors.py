@@ -25,3 +25,7 @@ class ProfileError(MonitorError):
 
 class StoreError(MonitorError):
     """The database cannot be opened or written."""
+
+
+class SoundError(MonitorError):
+    """No sound backend could play; the message says what each one reported."""

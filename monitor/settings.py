@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from monitor import paths
 from monitor.errors import SettingsError
+from monitor.quiet import parse_hours
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,8 +26,15 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-def _opt(default: Any, doc: str, lo: float | None = None, hi: float | None = None) -> Any:
-    return field(default=default, metadata={"doc": doc, "min": lo, "max": hi})
+def _opt(
+    default: Any,
+    doc: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    check: Callable[[str], object] | None = None,
+) -> Any:
+    """A setting; `check` validates a string's format by raising ValueError."""
+    return field(default=default, metadata={"doc": doc, "min": lo, "max": hi, "check": check})
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,27 @@ class Posture:
 
 
 @dataclass(frozen=True)
+class Sound:
+    enabled: bool = _opt(True, "play a chime with each alert")
+    volume: float = _opt(0.7, "chime loudness, 0 (silent) to 1 (full scale)", 0, 1)
+    quiet: bool = _opt(False, "mute chimes; alerts are still recorded and notified")
+    working_hours: str = _opt(
+        "",
+        "chimes only within HH:MM-HH:MM[,...], e.g. 09:00-17:30 (empty: always)",
+        check=parse_hours,
+    )
+    notify: bool = _opt(True, "desktop notification with each alert (where notify-send exists)")
+    retry_s: float = _opt(60.0, "seconds before a failed sound device is tried again", 1, 3600)
+
+
+@dataclass(frozen=True)
 class Settings:
     sampling: Sampling = field(default_factory=Sampling)
     presence: Presence = field(default_factory=Presence)
     sitting: Sitting = field(default_factory=Sitting)
     alerts: Alerts = field(default_factory=Alerts)
     posture: Posture = field(default_factory=Posture)
+    sound: Sound = field(default_factory=Sound)
 
 
 DEFAULTS = Settings()
@@ -129,6 +153,12 @@ def _coerce(key: str, f: dataclasses.Field, value: Any) -> Any:
     if kind is str:
         if not isinstance(value, str):
             raise SettingsError(f"{key} = {value!r}: expected a string")
+        check = f.metadata.get("check")
+        if check is not None:
+            try:
+                check(value)
+            except ValueError as exc:
+                raise SettingsError(f"{key} = {value!r}: {exc}") from None
         return value
     raise SettingsError(f"{key}: unsupported type")  # pragma: no cover
 

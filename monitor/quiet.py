@@ -1,0 +1,137 @@
+"""Quiet time: when an alert may make a sound, as a pure policy over wall-clock time.
+
+Three things mute a chime: a pause (`pause 30m` for a meeting) that resumes
+by itself, working hours outside which alerts stay silent, and the quiet flag
+(`--quiet`). Muted alerts are still recorded by the caller; only the quiet
+flag keeps the desktop notification, because a pause or the evening means
+"leave me alone", while quiet means "no noise".
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+PAUSED = "paused"
+OUTSIDE_HOURS = "outside working hours"
+QUIET = "quiet"
+
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smh])")
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+Span = tuple[time, time]
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "90s", "30m", "1h", "1h30m" (a bare number is minutes)."""
+    compact = text.strip().lower().replace(" ", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", compact):
+        seconds = float(compact) * 60
+    else:
+        parts = _DURATION.findall(compact)
+        if not parts or "".join(n + u for n, u in parts) != compact:
+            raise ValueError(f"not a duration: {text!r} (try 90s, 30m, 1h or 1h30m)")
+        seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if seconds <= 0 or seconds > 7 * 86400:
+        raise ValueError(f"duration {text!r} must be more than 0 and at most 7 days")
+    return seconds
+
+
+def parse_hours(text: str) -> tuple[Span, ...]:
+    """Working hours "09:00-17:30" (or several, comma-separated); "" means always.
+
+    A span may cross midnight ("22:00-06:00") for night shifts.
+    """
+    spans = []
+    for part in filter(str.strip, text.split(",")):
+        match = _HOURS.match(part)
+        if not match:
+            raise ValueError(f"{part.strip()!r} is not HH:MM-HH:MM, e.g. 09:00-17:30")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"{part.strip()!r} has an impossible time of day")
+        if (h1, m1) == (h2, m2):
+            raise ValueError(f"{part.strip()!r} starts and ends at the same time")
+        end = time.max if h2 == 24 else time(h2, m2)
+        spans.append((time(h1, m1), end))
+    return tuple(spans)
+
+
+def _within(now: time, span: Span) -> bool:
+    start, end = span
+    if start < end:
+        return start <= now < end
+    return now >= start or now < end  # crosses midnight
+
+
+@dataclass
+class QuietTime:
+    """Whether an alert at a given wall-clock time may sound, and why not."""
+
+    quiet: bool = False
+    hours: tuple[Span, ...] = ()
+    paused_until: datetime | None = None
+
+    @classmethod
+    def from_text(cls, quiet: bool = False, working_hours: str = "") -> QuietTime:
+        return cls(quiet=quiet, hours=parse_hours(working_hours))
+
+    def pause(self, for_s: float, now: datetime) -> datetime:
+        """Mute everything until `now + for_s`; returns when sound resumes."""
+        if for_s <= 0:
+            raise ValueError(f"for_s={for_s!r}: a pause must last more than 0 s")
+        self.paused_until = now + timedelta(seconds=for_s)
+        return self.paused_until
+
+    def resume(self) -> None:
+        self.paused_until = None
+
+    def reason_muted(self, now: datetime) -> str | None:
+        """Why an alert at `now` must not sound, strictest first; None if it may."""
+        if self.paused_until is not None:
+            if now < self.paused_until:
+                return PAUSED
+            self.paused_until = None  # the pause is over: resume by itself
+        if self.hours and not any(_within(now.time(), span) for span in self.hours):
+            return OUTSIDE_HOURS
+        if self.quiet:
+            return QUIET
+        return None
+
+    def keeps_notifications(self, reason: str | None) -> bool:
+        """Quiet mutes only the sound; a pause or the evening mutes the notification too."""
+        return reason in (None, QUIET)
+
+
+def duration_arg(text: str) -> float:
+    """argparse type for durations: the error names the accepted forms."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_quiet_options(parser: argparse.ArgumentParser) -> None:
+    """`--quiet` and `--pause DURATION`, for commands that announce alerts (run)."""
+    parser.add_argument(
+        "--quiet", action="store_true", help="no chimes (alerts are still recorded and notified)"
+    )
+    parser.add_argument(
+        "--pause",
+        type=duration_arg,
+        metavar="DURATION",
+        help="stay silent for DURATION first (90s, 30m, 1h), then resume by itself",
+    )
+
+
+def from_args(
+    args: argparse.Namespace, quiet: bool, working_hours: str, now: datetime
+) -> QuietTime:
+    """The policy from the sound settings plus the options `add_quiet_options` adds."""
+    policy = QuietTime.from_text(quiet or bool(getattr(args, "quiet", False)), working_hours)
+    if getattr(args, "pause", None):
+        policy.pause(args.pause, now)
+    return policy
