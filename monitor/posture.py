@@ -17,9 +17,7 @@ import numpy as np
 
 from monitor import metrics
 from monitor.alerts import format_minutes
-from monitor.landmarks import Landmark as L
 from monitor.metrics import View
-from monitor.presence import shoulder_geometry
 from monitor.profile import Profile
 from monitor.sample import PoseSample
 from monitor.settings import Posture as PostureSettings
@@ -69,10 +67,10 @@ SUGGESTIONS = {
     "lean_right": "You are leaning right: sit evenly on both sit bones.",
 }
 
-# The camera looks moved when the seated shoulders are this far from the
-# profile's: scale outside this range, or shifted by this many widths.
+# The camera looks moved when the seated body is this far from where the
+# profile saw it: scale outside this range, or shifted by this many scales.
 MOVED_SCALE = (0.6, 1.6)
-MOVED_SHIFT_WIDTHS = 1.5
+MOVED_SHIFT_SCALES = 1.5
 # Drift that is not seen for this long no longer counts towards an alert.
 DRIFT_GAP_S = 5.0
 
@@ -110,10 +108,11 @@ class PostureMonitor:
         detected_view, values = metrics.compute(sample, view)
         if not sample.present or not values:
             return self._unknown(t)
-        y, width = shoulder_geometry(sample)
-        x = float((sample.xy(L.LEFT_SHOULDER)[0] + sample.xy(L.RIGHT_SHOULDER)[0]) / 2)
-        self._recent.append((t, values, (y, width, x)))
-        while self._recent and self._recent[0][0] <= t - self.settings.smooth_s:
+        geometry = metrics.anchor(
+            sample, self.profile.view if self.profile else detected_view or View.FRONT
+        )
+        self._recent.append((t, values, geometry))
+        while len(self._recent) > 1 and self._recent[0][0] <= t - self.settings.smooth_s:
             self._recent.popleft()
         smooth, geometry = self.smoothed()
         if self.profile is None:
@@ -156,14 +155,12 @@ class PostureMonitor:
 
     def _camera_moved(self, geometry: tuple[float, float, float]) -> bool:
         assert self.profile is not None
-        _, width, x = geometry
-        scale = width / self.profile.shoulder_width_px
-        shift = abs(x - self.profile.shoulder_x_px) / self.profile.shoulder_width_px
-        if self.profile.view is View.SIDE:
-            # In profile the shoulder width is tiny and noisy: judge only the shift,
-            # against the trunk-sized scale of a generous frame fraction.
-            return abs(x - self.profile.shoulder_x_px) > 0.35 * self.profile.frame_width
-        return not (MOVED_SCALE[0] <= scale <= MOVED_SCALE[1]) or shift > MOVED_SHIFT_WIDTHS
+        x, y, scale = geometry
+        ratio = scale / self.profile.scale_px
+        shift = np.hypot(x - self.profile.anchor_x_px, y - self.profile.anchor_y_px)
+        return not (MOVED_SCALE[0] <= ratio <= MOVED_SCALE[1]) or (
+            shift / self.profile.scale_px > MOVED_SHIFT_SCALES
+        )
 
     def _judge(self, smooth: dict[str, float]) -> tuple[str, ...]:
         assert self.profile is not None

@@ -29,6 +29,10 @@ from monitor.timeline import Presence
 SEATED_DROP, STANDING_DROP = 0.35, 0.5
 # The thigh's angle from vertical in 3D: 0-25° standing, 60-100° seated.
 SEATED_THIGH_DEG, STANDING_THIGH_DEG = 55.0, 35.0
+# Standing people hold the trunk near vertical; a trunk leaning further than
+# this is a seated lean or slouch (or the middle of getting up), and the
+# legs, often misplaced in such poses, are not trusted to say "standing".
+STANDING_MAX_TRUNK_DEG = 22.0
 # Shoulders higher than the seated reference by this many shoulder widths
 # means the user has stood up (a seated lean-back moves them far less).
 RISE_WIDTHS = 0.6
@@ -79,6 +83,9 @@ def legs_evidence(sample: PoseSample, min_vis: float) -> Presence | None:
         return None
     drop = (knee_xy[1] - hip_xy[1]) / trunk
     if drop <= SEATED_DROP:
+        return Presence.SEATED
+    lean = sample.xy(shoulder) - hip_xy
+    if abs(np.degrees(np.arctan2(abs(lean[0]), -lean[1]))) > STANDING_MAX_TRUNK_DEG:
         return Presence.SEATED
     if drop >= STANDING_DROP and sample.world is None:
         return Presence.STANDING
@@ -171,7 +178,7 @@ class PresenceClassifier:
             while self._learnt and self._learnt[0][0] < sample.t_s - self._learn_s:
                 self._learnt.popleft()
         self._recent.append((sample.t_s, self.raw))
-        while self._recent and self._recent[0][0] <= sample.t_s - self.smooth_s:
+        while len(self._recent) > 1 and self._recent[0][0] <= sample.t_s - self.smooth_s:
             self._recent.popleft()
         return self.smoothed()
 

@@ -32,8 +32,8 @@ VERSION = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 # Quality gates for a calibration.
 MIN_PRESENT_SHARE = 0.8
-MIN_SAMPLES = 5
-MAX_WANDER = 0.25  # head movement, in body scales (robust spread)
+MIN_SAMPLES = 3
+MAX_WANDER = 0.6  # head movement, in body scales (robust spread): only gross movement fails
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,13 @@ class Profile:
     name: str
     view: View
     baseline: dict[str, Baseline]
-    # The seated shoulder line: mid height and width in pixels, and mid x.
+    # The seated shoulder line (mid height, width) and the body's anchor and
+    # scale (see metrics.anchor), in pixels.
     shoulder_y_px: float
     shoulder_width_px: float
-    shoulder_x_px: float
+    anchor_x_px: float
+    anchor_y_px: float
+    scale_px: float
     frame_width: int
     frame_height: int
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
@@ -71,7 +74,9 @@ class Profile:
             "camera": {
                 "frame_width": self.frame_width,
                 "frame_height": self.frame_height,
-                "shoulder_x_px": round(self.shoulder_x_px, 2),
+                "anchor_x_px": round(self.anchor_x_px, 2),
+                "anchor_y_px": round(self.anchor_y_px, 2),
+                "scale_px": round(self.scale_px, 2),
                 "shoulder_y_px": round(self.shoulder_y_px, 2),
                 "shoulder_width_px": round(self.shoulder_width_px, 2),
             },
@@ -109,7 +114,9 @@ class Profile:
                 baseline=baseline,
                 shoulder_y_px=_finite(camera["shoulder_y_px"]),
                 shoulder_width_px=_finite(camera["shoulder_width_px"], lo=1e-6),
-                shoulder_x_px=_finite(camera["shoulder_x_px"]),
+                anchor_x_px=_finite(camera["anchor_x_px"]),
+                anchor_y_px=_finite(camera["anchor_y_px"]),
+                scale_px=_finite(camera["scale_px"], lo=1e-6),
                 frame_width=int(camera["frame_width"]),
                 frame_height=int(camera["frame_height"]),
                 created=str(data.get("created", "")),
@@ -146,9 +153,8 @@ def build(samples: Sequence[PoseSample], name: str) -> Profile:
     views = [metrics.detect_view(s) for s in present]
     view = max(set(views), key=views.count)
     assert view is not None
-    geometry = np.array([(*shoulder_geometry(s), _shoulder_x(s), body_scale(s)) for s in present])
-    width = float(np.median(geometry[:, 1]))
-    scale = float(np.median(geometry[:, 3]))
+    geometry = np.array([(*shoulder_geometry(s), *metrics.anchor(s, view)) for s in present])
+    scale = float(np.median([body_scale(s) for s in present]))
     # Steadiness is judged on the nose, the most stable landmark in any view.
     nose = np.array([s.xy(L.NOSE) for s in present])
     wander = max(_robust_std(nose[:, 0]), _robust_std(nose[:, 1])) / max(scale, 1e-6)
@@ -176,16 +182,14 @@ def build(samples: Sequence[PoseSample], name: str) -> Profile:
         view=view,
         baseline=baseline,
         shoulder_y_px=float(np.median(geometry[:, 0])),
-        shoulder_width_px=width,
-        shoulder_x_px=float(np.median(geometry[:, 2])),
+        shoulder_width_px=float(np.median(geometry[:, 1])),
+        anchor_x_px=float(np.median(geometry[:, 2])),
+        anchor_y_px=float(np.median(geometry[:, 3])),
+        scale_px=float(np.median(geometry[:, 4])),
         frame_width=present[0].width,
         frame_height=present[0].height,
         samples=len(present),
     )
-
-
-def _shoulder_x(sample: PoseSample) -> float:
-    return float((sample.xy(L.LEFT_SHOULDER)[0] + sample.xy(L.RIGHT_SHOULDER)[0]) / 2)
 
 
 def profiles_dir() -> Path:
