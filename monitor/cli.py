@@ -42,6 +42,36 @@ def _fps(text: str) -> float:
     return value
 
 
+def _instant(text: str) -> float:
+    """An ISO date-time (local time when it has no offset) as UTC epoch seconds."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO date-time such as 2026-10-25T09:00 or "
+            f"2026-10-25T09:00+01:00, got {text!r}"
+        ) from None
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 366, got {text}")
+    return value
+
+
+def _add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db", type=Path, metavar="PATH",
+        help="the database (default: monitor.db in the platform's data folder)",
+    )
+
+
 def _span(text: str) -> tuple[float, float]:
     start, sep, end = text.partition(":")
     try:
@@ -116,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="calibrate the neutral posture from this stretch (seconds) first",
     )
     p.add_argument("--profile", help="use a saved calibration profile (name or path)")
+    p.add_argument(
+        "--db", type=Path, metavar="PATH",
+        help="record the replay into this database (for `report`)",
+    )
+    p.add_argument(
+        "--start", type=_instant, metavar="ISO-DATETIME",
+        help="with --db: the wall-clock time the video starts at (default: now)",
+    )
     _add_model_option(p)
     _add_settings_options(p)
 
@@ -201,6 +239,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--volume", type=_volume, metavar="V", help="0 to 1 (default: sound.volume)")
     _add_settings_options(p)
 
+    p = sub.add_parser(
+        "report",
+        help="the daily sitting report: terminal table, HTML, JSON, CSV",
+        description="How you sat on a day (local time): monitored, sitting, standing and "
+        "away time; breaks and sitting bouts; break alerts heeded; posture drift and "
+        "pelvic tilt; and how good the data was.",
+    )
+    p.add_argument(
+        "--date", default="today", help="YYYY-MM-DD, today or yesterday (default: today)"
+    )
+    p.add_argument(
+        "--days", type=_days, default=1, help="N days ending with --date, with a trend (default 1)"
+    )
+    p.add_argument("--tz", help="time zone for days, e.g. Europe/London (default: the system's)")
+    _add_db_option(p)
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
+    p.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report")
+    p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-minute timeline as CSV")
+
+    p = sub.add_parser(
+        "data",
+        help="export or delete recorded data",
+        description="'data export --out DIR|FILE.csv' writes samples, events and sessions "
+        "as CSV; 'data forget --before DATE' deletes everything recorded before that "
+        "local date and compacts the database.",
+    )
+    p.add_argument("action", choices=["export", "forget"])
+    _add_db_option(p)
+    p.add_argument("--out", type=Path, help="export: a folder, or a .csv file for the samples")
+    p.add_argument("--before", help="forget: YYYY-MM-DD, today or yesterday (local time)")
+    p.add_argument("--tz", help="time zone for --before (default: the system's)")
+
     p = sub.add_parser("config", help="show every setting, its value and where it came from")
     _add_settings_options(p)
     return parser
@@ -234,7 +304,10 @@ def replay_command(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     if args.calibrate:
         profile = replay.calibrate_from(estimated.samples, *args.calibrate, name="replay")
-    timeline = replay.track(estimated, settings, profile)
+    if args.db:
+        timeline = _replay_into_store(args, estimated, settings, profile, str(model))
+    else:
+        timeline = replay.track(estimated, settings, profile)
     if args.json:
         timeline.write(args.json)
     print(replay.summary(timeline))
@@ -340,6 +413,80 @@ def sound_command(args: argparse.Namespace) -> int:
     volume = settings.volume if args.volume is None else args.volume
     backend = sound.play_once(args.kind, args.repeat, volume, settings.retry_s)
     print(f"played the {args.kind} chime through {backend}")
+    return 0
+
+
+def _replay_into_store(args, estimated, settings, profile, model: str):  # type: ignore[no-untyped-def]
+    import time
+
+    from monitor import metrics, replay
+    from monitor.recorder import Recorder
+    from monitor.store import Store
+
+    started_at = time.time() if args.start is None else args.start
+    with Store.open(args.db) as store:
+        if profile is not None and args.calibrate:
+            store.add_calibration(started_at + args.calibrate[0], profile)
+        recorder = Recorder(
+            store, source=estimated.source, model=model, settings=settings,
+            started_at=started_at, profile=profile.name if profile else None,
+        )
+        timeline = replay.track(
+            estimated, settings, profile,
+            on_step=lambda step, sample: recorder.add(step, metrics.hips_visible(sample)),
+            on_finish=recorder.close,
+        )
+    if recorder.failed:
+        log.warning(recorder.failed)
+    return timeline
+
+
+@command("report")
+def report_command(args: argparse.Namespace) -> int:
+    from monitor import export, report
+    from monitor.store import Store
+
+    tz = export.local_zone(args.tz)
+    last = export.parse_day(args.date, tz)
+    with Store.open(args.db) as store:
+        reports, samples = export.reports(store, last, args.days, tz)
+        if args.csv:
+            export.write_minutes(args.csv, store, last, args.days, tz)
+    print(report.format_text(reports[-1]))
+    if args.days > 1:
+        print()
+        print(report.format_trend(reports))
+    if args.json:
+        export.write_json(args.json, reports)
+    if args.html:
+        from monitor import report_html
+
+        export.write_text(args.html, report_html.render(reports, samples, tz))
+    return 0
+
+
+@command("data")
+def data_command(args: argparse.Namespace) -> int:
+    from datetime import datetime, time
+
+    from monitor import export
+    from monitor.store import Store
+
+    if args.action == "export":
+        if not args.out:
+            raise MonitorError("where to? 'posture-monitor data export --out DIR|FILE.csv'")
+        with Store.open(args.db) as store:
+            written = export.export_data(store, args.out)
+        print("wrote " + ", ".join(str(p) for p in written))
+        return 0
+    if not args.before:
+        raise MonitorError("before when? 'posture-monitor data forget --before YYYY-MM-DD'")
+    tz = export.local_zone(args.tz)
+    day = export.parse_day(args.before, tz)
+    before = datetime.combine(day, time(0), tzinfo=tz).timestamp()
+    with Store.open(args.db) as store:
+        removed = store.forget(before)
+    print(f"deleted {removed} records from before {day.isoformat()} and compacted {store.path}")
     return 0
 
 

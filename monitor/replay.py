@@ -21,9 +21,10 @@ from monitor.posture import NOT_OBSERVABLE
 from monitor.profile import Profile
 from monitor.sample import PoseSample
 from monitor.settings import Settings
+from monitor.sitting import SittingEvent
 from monitor.sources import FrameSource
 from monitor.timeline import Timeline
-from monitor.tracker import Tracker
+from monitor.tracker import Step, Tracker
 
 Progress = Callable[[float, float], None]
 
@@ -59,7 +60,14 @@ def calibrate_from(samples: list[PoseSample], start_s: float, end_s: float, name
     return profiles.build(stretch, name)
 
 
-def track(estimated: Estimated, settings: Settings, profile: Profile | None) -> Timeline:
+def track(
+    estimated: Estimated,
+    settings: Settings,
+    profile: Profile | None,
+    on_step: Callable[[Step, PoseSample], None] | None = None,
+    on_finish: Callable[[float, list[SittingEvent]], None] | None = None,
+) -> Timeline:
+    """The timeline of the samples; `on_step`/`on_finish` see each step (e.g. to record)."""
     tracker = Tracker(settings, profile)
     timeline = Timeline(estimated.source, estimated.duration_s, len(estimated.samples))
     observable = False
@@ -68,7 +76,11 @@ def track(estimated: Estimated, settings: Settings, profile: Profile | None) -> 
         timeline.samples.append(step.sample)
         timeline.alerts.extend(step.alerts)
         observable |= "pelvic_tilt_deg" in step.sample.metrics
-    tracker.finish(estimated.duration_s)
+        if on_step is not None:
+            on_step(step, sample)
+    final = tracker.finish(estimated.duration_s)
+    if on_finish is not None:
+        on_finish(estimated.duration_s, final)
     timeline.bouts = list(tracker.bouts)
     timeline.breaks = list(tracker.breaks)
     if profile is not None:

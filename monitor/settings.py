@@ -94,6 +94,14 @@ class Sound:
 
 
 @dataclass(frozen=True)
+class Storage:
+    flush_s: float = _opt(5.0, "write recorded samples to the database at least this often", 0, 300)
+    retention_days: float = _opt(
+        0.0, "delete recorded data older than this many days (0: keep forever)", 0, 36500
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     sampling: Sampling = field(default_factory=Sampling)
     presence: Presence = field(default_factory=Presence)
@@ -101,6 +109,7 @@ class Settings:
     alerts: Alerts = field(default_factory=Alerts)
     posture: Posture = field(default_factory=Posture)
     sound: Sound = field(default_factory=Sound)
+    storage: Storage = field(default_factory=Storage)
 
 
 DEFAULTS = Settings()

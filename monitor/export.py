@@ -1,0 +1,150 @@
+"""Getting recorded data out: daily reports for a span of days, JSON and CSV files.
+
+The glue between the store (rows in UTC) and the pure report (local days):
+which time zone is local, which days were asked for, and where files go.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from monitor.errors import MonitorError
+from monitor.report import DayReport, SampleRow, build_report, day_bounds, minutes
+from monitor.store import Store
+
+
+def local_zone(name: str | None = None) -> tzinfo:
+    """The named zone, else $TZ, else the system's zone (from /etc/localtime)."""
+    name = name or os.environ.get("TZ", "").lstrip(":") or None
+    if name is None:
+        target = os.path.realpath("/etc/localtime")
+        match = re.search(r"zoneinfo/(.+)$", target)
+        name = match.group(1) if match else None
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise MonitorError(f"unknown time zone {name!r} (e.g. Europe/London)") from None
+    # No named zone (e.g. Windows without tzdata): today's fixed offset.
+    fixed = datetime.now().astimezone().tzinfo
+    assert fixed is not None
+    return fixed
+
+
+def parse_day(text: str, tz: tzinfo, now: datetime | None = None) -> date:
+    """YYYY-MM-DD, today or yesterday (in `tz`)."""
+    today = (now or datetime.now(tz)).astimezone(tz).date()
+    if text == "today":
+        return today
+    if text == "yesterday":
+        return today - timedelta(days=1)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MonitorError(
+            f"not a date: {text!r} (expected YYYY-MM-DD, today or yesterday)"
+        ) from None
+
+
+def reports(
+    store: Store, last: date, days: int, tz: tzinfo
+) -> tuple[list[DayReport], list[SampleRow]]:
+    """One report per day ending with `last`, and the last day's samples."""
+    out: list[DayReport] = []
+    samples: list[SampleRow] = []
+    for i in range(days - 1, -1, -1):
+        day = last - timedelta(days=i)
+        start, end = day_bounds(day, tz)
+        rows = store.rows(start, end)
+        out.append(build_report(rows.samples, rows.bouts, rows.breaks, rows.alerts, day, tz))
+        samples = rows.samples
+    return out, samples
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write atomically: a reader never sees half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, reports_: Sequence[DayReport]) -> None:
+    body = {"days": [r.to_json() for r in reports_]}
+    write_text(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_minutes(path: Path, store: Store, last: date, days: int, tz: tzinfo) -> int:
+    """The per-minute timeline of the days asked for; the number of minutes."""
+    rows: list[dict[str, Any]] = []
+    for i in range(days - 1, -1, -1):
+        day = last - timedelta(days=i)
+        fetched = store.rows(*day_bounds(day, tz))
+        rows += minutes(fetched.samples, fetched.bouts, day, tz)
+    header = list(rows[0]) if rows else ["local_time", "utc_epoch", "monitored_s"]
+    write_text(path, _csv(header, ([r[k] for k in header] for r in rows)))
+    return len(rows)
+
+
+EVENTS_SQL = """
+SELECT session_id, 'bout' AS kind, t_start, t_end, '' AS detail, NULL AS break_after_s,
+       NULL AS heeded FROM bouts
+UNION ALL SELECT session_id, 'break', t_start, t_end, '', NULL, NULL FROM breaks
+UNION ALL SELECT session_id, 'alert:' || kind, t, NULL, detail, break_after_s, heeded
+       FROM alerts
+UNION ALL SELECT NULL, 'calibration', t, NULL, profile || ' (' || view || ')', NULL, NULL
+       FROM calibrations
+ORDER BY 3
+"""
+
+
+def export_data(store: Store, out: Path) -> list[Path]:
+    """Samples and events as CSV: `out` is a folder, or the samples file.
+
+    A folder gets sessions.csv, samples.csv and events.csv; a FILE.csv gets
+    the samples, with FILE-events.csv and FILE-sessions.csv beside it.
+    """
+    out = Path(out)
+    if out.suffix.lower() == ".csv":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        targets = {
+            "samples": out,
+            "events": out.with_name(f"{out.stem}-events.csv"),
+            "sessions": out.with_name(f"{out.stem}-sessions.csv"),
+        }
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        targets = {k: out / f"{k}.csv" for k in ("samples", "events", "sessions")}
+    queries = {
+        "samples": "SELECT * FROM samples ORDER BY t",
+        "events": EVENTS_SQL,
+        "sessions": "SELECT * FROM sessions ORDER BY started_at",
+    }
+    for name, path in targets.items():
+        header, rows = store.table(queries[name])
+        write_text(path, _csv(header, rows))
+    return list(targets.values())

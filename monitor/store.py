@@ -1,0 +1,333 @@
+"""The SQLite store: monitoring sessions, per-second samples and events.
+
+An edge: the only module that talks to the database. Times are UTC epoch
+seconds (REAL); turning them into local days is the report's job. The schema
+grows by numbered migrations, each applied in one transaction and recorded in
+the `migrations` table and in `PRAGMA user_version`; a database newer than
+the code is refused, and a damaged or locked one is reported, never replaced.
+Recording a session is `monitor.recorder.Recorder`'s job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monitor import paths
+from monitor.errors import StoreError
+from monitor.report import AlertRow, Interval, SampleRow
+
+DB_NAME = "monitor.db"
+
+# Each migration is a list of statements run in one transaction. Never edit a
+# released one: add the next number instead (old databases replay the tail).
+MIGRATIONS: dict[int, tuple[str, list[str]]] = {
+    1: (
+        "sessions, samples, bouts, breaks, alerts",
+        [
+            """CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY, started_at REAL NOT NULL, stopped_at REAL,
+                source TEXT, model TEXT, profile TEXT, settings TEXT)""",
+            # One row per wall-clock second: seconds spent in each state
+            # during that second (frames are weighted by the time to the next).
+            """CREATE TABLE samples (
+                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                t REAL NOT NULL, dur_s REAL NOT NULL,
+                presence TEXT NOT NULL, posture TEXT NOT NULL,
+                seated_s REAL NOT NULL, standing_s REAL NOT NULL,
+                away_s REAL NOT NULL, unknown_s REAL NOT NULL,
+                good_s REAL NOT NULL, drift_s REAL NOT NULL,
+                issues TEXT NOT NULL, hips_s REAL NOT NULL, metrics TEXT NOT NULL,
+                PRIMARY KEY (session_id, t))""",
+            "CREATE INDEX samples_t ON samples(t)",
+            """CREATE TABLE bouts (
+                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                t_start REAL NOT NULL, t_end REAL NOT NULL)""",
+            "CREATE INDEX bouts_t ON bouts(t_start)",
+            """CREATE TABLE breaks (
+                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                t_start REAL NOT NULL, t_end REAL NOT NULL)""",
+            "CREATE INDEX breaks_t ON breaks(t_start)",
+            """CREATE TABLE alerts (
+                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                t REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)""",
+            "CREATE INDEX alerts_t ON alerts(t)",
+        ],
+    ),
+    2: (
+        "alert outcomes, calibrations",
+        [
+            # Seconds from a break alert to the start of the break that ended
+            # its bout; heeded: 1 within the repeat interval, 0 not, NULL unknown.
+            "ALTER TABLE alerts ADD COLUMN break_after_s REAL",
+            "ALTER TABLE alerts ADD COLUMN heeded INTEGER",
+            """CREATE TABLE calibrations (
+                id INTEGER PRIMARY KEY, t REAL NOT NULL, profile TEXT NOT NULL,
+                view TEXT, samples INTEGER, baseline TEXT)""",
+        ],
+    ),
+}
+VERSION = max(MIGRATIONS)
+
+
+def default_path() -> Path:
+    return paths.data_dir() / DB_NAME
+
+
+def _create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite does (its -wal/-shm copy the mode)."""
+    paths.private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot create the database {path}: {exc.strerror}") from None
+    os.close(fd)
+
+
+def explain(path: Path, exc: sqlite3.Error) -> StoreError:
+    """A StoreError that says what went wrong with the database and what to do."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"database is locked by another process: {path} "
+            "(is another posture-monitor running? close it and retry)"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            f"database {path} is damaged ({text}); it was left as it is: move it "
+            "aside to start a new one, or restore a backup"
+        )
+    return StoreError(f"cannot use the database {path}: {text}")
+
+
+@dataclass
+class DayRows:
+    """What the report needs for one span of wall-clock time."""
+
+    samples: list[SampleRow]
+    bouts: list[Interval]
+    breaks: list[Interval]
+    alerts: list[AlertRow]
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None = None, timeout_s: float = 5.0) -> Store:
+        """Open (creating if needed) and migrate the database at `path`."""
+        path = Path(path) if path else default_path()
+        if path.is_dir():
+            raise StoreError(f"database path {path} is a folder; give a file name")
+        _create_private(path)
+        try:
+            conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise explain(path, exc) from None
+        store = cls(conn, path)
+        try:
+            store._check_and_migrate()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise explain(path, exc) from None
+        except StoreError:
+            conn.close()
+            raise
+        return store
+
+    def _check_and_migrate(self) -> None:
+        c = self.conn
+        # Read before writing anything: a file that is not a database fails here.
+        problems = [r[0] for r in c.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise StoreError(
+                f"database {self.path} is damaged ({'; '.join(problems[:3])}); it was left "
+                "as it is: move it aside to start a new one, or restore a backup"
+            )
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        if version > VERSION:
+            raise StoreError(
+                f"database {self.path} has schema version {version}, newer than this "
+                f"posture-monitor understands ({VERSION}); upgrade posture-monitor"
+            )
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("PRAGMA foreign_keys=ON")
+        c.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, no corruption
+        for number in range(version + 1, VERSION + 1):
+            self._migrate(number)
+
+    def _migrate(self, number: int) -> None:
+        name, statements = MIGRATIONS[number]
+        with self.transaction() as c:
+            # Another process may have migrated while we waited for the lock.
+            if c.execute("PRAGMA user_version").fetchone()[0] >= number:
+                return
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS migrations "
+                "(number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+            )
+            for statement in statements:
+                c.execute(statement)
+            c.execute("INSERT INTO migrations VALUES (?, ?, ?)", (number, name, time.time()))
+            c.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back if anything inside fails."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            # SQLite rolls back by itself on some errors (a full disk, say).
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # --- writing -------------------------------------------------------------
+
+    def start_session(
+        self,
+        started_at: float,
+        source: str,
+        model: str,
+        profile: str | None,
+        settings: dict[str, Any],
+    ) -> int:
+        try:
+            with self.transaction() as c:
+                cur = c.execute(
+                    "INSERT INTO sessions (started_at, source, model, profile, settings) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (started_at, source, model, profile, json.dumps(settings, sort_keys=True)),
+                )
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc) from None
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def add_calibration(self, t: float, profile: Any) -> None:
+        """Record that `profile` (a monitor.profile.Profile) was calibrated at `t`."""
+        baseline = {k: [b.mean, b.std] for k, b in profile.baseline.items()}
+        try:
+            with self.transaction() as c:
+                c.execute(
+                    "INSERT INTO calibrations (t, profile, view, samples, baseline) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (t, profile.name, profile.view.value, profile.samples, json.dumps(baseline)),
+                )
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc) from None
+
+    def forget(self, before: float, vacuum: bool = True) -> int:
+        """Delete everything recorded before `before` (epoch s); the rows deleted."""
+        try:
+            with self.transaction() as c:
+                n = 0
+                for table, column in (
+                    ("samples", "t"),
+                    ("bouts", "t_end"),
+                    ("breaks", "t_end"),
+                    ("alerts", "t"),
+                    ("calibrations", "t"),
+                ):
+                    n += c.execute(f"DELETE FROM {table} WHERE {column} < ?", (before,)).rowcount
+                # A session goes once nothing of it is left.
+                n += c.execute(
+                    "DELETE FROM sessions WHERE coalesce(stopped_at, started_at) < ? AND NOT "
+                    "EXISTS (SELECT 1 FROM samples WHERE session_id = sessions.id)",
+                    (before,),
+                ).rowcount
+            if vacuum:
+                self.conn.execute("VACUUM")
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc) from None
+        return n
+
+    # --- reading -------------------------------------------------------------
+
+    def rows(self, start: float, end: float) -> DayRows:
+        """Samples, bouts, breaks and alerts that touch [start, end)."""
+        c = self.conn
+        try:
+            samples = [
+                SampleRow(
+                    t=r[0],
+                    dur_s=r[1],
+                    presence=r[2],
+                    posture=r[3],
+                    seated_s=r[4],
+                    standing_s=r[5],
+                    away_s=r[6],
+                    unknown_s=r[7],
+                    good_s=r[8],
+                    drift_s=r[9],
+                    issues=json.loads(r[10]),
+                    hips_s=r[11],
+                    metrics=json.loads(r[12]),
+                )
+                for r in c.execute(
+                    "SELECT t, dur_s, presence, posture, seated_s, standing_s, away_s, "
+                    "unknown_s, good_s, drift_s, issues, hips_s, metrics FROM samples "
+                    "WHERE t >= ? AND t < ? ORDER BY t",
+                    (start, end),
+                )
+            ]
+            spans = {
+                table: [
+                    Interval(a, b)
+                    for a, b in c.execute(
+                        f"SELECT t_start, t_end FROM {table} WHERE t_end > ? AND t_start < ? "
+                        "ORDER BY t_start",
+                        (start, end),
+                    )
+                ]
+                for table in ("bouts", "breaks")
+            }
+            alerts = [
+                AlertRow(*r)
+                for r in c.execute(
+                    "SELECT t, kind, detail, break_after_s, heeded FROM alerts "
+                    "WHERE t >= ? AND t < ? ORDER BY t",
+                    (start, end),
+                )
+            ]
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc) from None
+        return DayRows(samples, spans["bouts"], spans["breaks"], alerts)
+
+    def span(self) -> tuple[float, float] | None:
+        """The first and last sample times, or None for an empty database."""
+        row = self.conn.execute("SELECT min(t), max(t + dur_s) FROM samples").fetchone()
+        return None if row[0] is None else (row[0], row[1])
+
+    def table(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], list[tuple]]:
+        """Column names and rows of a query (for exports)."""
+        try:
+            cur = self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise explain(self.path, exc) from None
+        return [d[0] for d in cur.description], cur.fetchall()

@@ -1,0 +1,75 @@
+"""Simulated monitoring for store and report tests: hours of sitting in milliseconds.
+
+A schedule of (seconds, presence, posture, issues, metrics) stretches is
+stepped through the real sitting and break-alert state machines, and each
+step goes to a real Recorder, exactly as the live loop does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from monitor.alerts import BreakAlerts
+from monitor.recorder import Recorder
+from monitor.settings import DEFAULTS, Settings
+from monitor.sitting import SittingTracker
+from monitor.timeline import PostureState, Presence, TimelineSample
+from monitor.tracker import Step
+
+SEATED, STANDING, AWAY, UNKNOWN = (
+    Presence.SEATED,
+    Presence.STANDING,
+    Presence.AWAY,
+    Presence.UNKNOWN,
+)
+GOOD, DRIFT, NOT_JUDGED = PostureState.GOOD, PostureState.DRIFT, PostureState.UNKNOWN
+
+Stretch = tuple  # (seconds, Presence, PostureState, issues, metrics)
+
+
+def settings(**sections: dict[str, float]) -> Settings:
+    """DEFAULTS with some fields replaced: settings(storage={"flush_s": 1})."""
+    out = DEFAULTS
+    for name, changes in sections.items():
+        out = dataclasses.replace(out, **{name: dataclasses.replace(getattr(out, name), **changes)})
+    return out
+
+
+def stretch(
+    seconds: float,
+    presence: Presence,
+    posture: PostureState = NOT_JUDGED,
+    issues: tuple[str, ...] = (),
+    metrics: dict[str, float] | None = None,
+) -> Stretch:
+    return (seconds, presence, posture, issues, metrics or {})
+
+
+def run(
+    recorder: Recorder,
+    schedule: Sequence[Stretch],
+    config: Settings,
+    fps: float = 2.0,
+    t0: float = 0.0,
+    close: bool = True,
+) -> float:
+    """Step the schedule through the core into `recorder`; the end time."""
+    s, a = config.sitting, config.alerts
+    sitting = SittingTracker(s.ignore_shorter_s, s.min_break_s, s.max_gap_s)
+    alerts = BreakAlerts(a.break_after_s, a.break_repeat_s, a.snooze_s)
+    t, n = t0, 0
+    for seconds, presence, posture, issues, metrics in schedule:
+        end = t + seconds
+        while t < end - 1e-9:
+            events = sitting.step(t, presence)
+            raised = alerts.step(t, sitting.bout_start)
+            sample = TimelineSample(
+                t, presence, posture, issues if posture is DRIFT else (), metrics
+            )
+            recorder.add(Step(sample, raised, events, sitting.sitting_s(t)), hips_visible=True)
+            n += 1
+            t = t0 + n / fps
+    if close:
+        recorder.close(t, sitting.finish(t))
+    return t
