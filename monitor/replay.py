@@ -47,7 +47,9 @@ def estimate(
             samples.append(estimator.estimate(frame.t_s, frame.image))
             if progress:
                 progress(frame.t_s, duration)
-    duration = max(duration, float(getattr(source, "duration_s", 0.0)))
+    # Once read, the source knows its true length: a truncated file's header
+    # promises more than it holds.
+    duration = float(getattr(source, "duration_s", duration))
     if samples and duration <= samples[-1].t_s:
         duration = samples[-1].t_s
     return Estimated(source.name, duration, samples)
