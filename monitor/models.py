@@ -8,6 +8,7 @@ only when the user asks for it.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -141,7 +142,9 @@ def resolve(model: str | os.PathLike[str] | None = None) -> Path:
             raise ModelError(f"the '{choice}' pose model is not installed; {_fix(choice)}")
     else:
         path = Path(choice).expanduser()
-    expected = BUNDLED_SHA256.get(path.name) if path.parent == bundled_dir() else None
+    # A bundled file is checked by its checksum however its path is spelled.
+    bundled = path.resolve().parent == bundled_dir().resolve()
+    expected = BUNDLED_SHA256.get(path.name) if bundled else None
     return validate(path, expected)
 
 
@@ -202,9 +205,15 @@ def download(
                 raise ModelError(
                     f"download of {name} stopped at {done} of {total} bytes; try again"
                 )
-        validate(tmp, variant.sha256)
+        try:
+            validate(tmp, variant.sha256)
+        except ModelError:  # say where it came from, not the temporary name
+            raise ModelError(
+                f"the file downloaded from {url or variant.url} is not a valid '{name}' "
+                "model (wrong checksum or not a complete bundle); nothing was installed"
+            ) from None
         os.replace(tmp, target)
-    except OSError as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         raise ModelError(
             f"could not download the '{name}' model from {url or variant.url}: {exc}"
         ) from None

@@ -9,6 +9,8 @@ replay is deterministic. Sampling at a target rate skips frames with
 from __future__ import annotations
 
 import glob
+import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ import cv2
 import numpy as np
 
 from monitor.errors import SourceError
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -38,6 +42,22 @@ class FrameSource(Protocol):
     def frames(self, max_fps: float | None = None) -> Iterator[Frame]: ...
 
     def close(self) -> None: ...
+
+
+def _quiet_native_logs() -> None:
+    """Keep OpenCV's and FFmpeg's console chatter off stderr.
+
+    Probing a missing camera or reading a damaged file makes them print dozens
+    of lines straight to stderr; our own errors and warnings say what went
+    wrong instead. --verbose (POSTURE_MONITOR_NATIVE_LOGS=1) leaves them on.
+    """
+    if os.environ.get("POSTURE_MONITOR_NATIVE_LOGS") == "1":
+        return
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET, read at first open
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_FATAL)
+
+
+_quiet_native_logs()
 
 
 class _Pacer:
@@ -107,7 +127,18 @@ class VideoFileSource:
             yield Frame(t_s, image)
         if index == 0:
             raise SourceError(f"{self.path} holds no readable video frames (empty or corrupt)")
-        self.duration_s = max(self.duration_s, last_t + 1.0 / self.fps) if index else 0.0
+        # The video lasts as long as what could be read: a truncated file's
+        # header still announces the whole length.
+        if index < self.frame_count - max(2, self.frame_count // 50):
+            log.warning(
+                "%s ends after %.1f s, %d of the %d frames its header announces "
+                "(truncated or damaged); analysed what could be read",
+                self.path,
+                last_t,
+                index,
+                self.frame_count,
+            )
+        self.duration_s = last_t + 1.0 / self.fps
 
     def close(self) -> None:
         self._cap.release()

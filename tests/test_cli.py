@@ -1,0 +1,220 @@
+"""The command line as a user runs it: `python -m monitor ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import cli_env, clip, run_cli
+
+DEEPA = "front/deepa_interview.mp4"
+JONZ = "side/jonz21_office_chair.mp4"
+
+TOP_LEVEL = {
+    "source": str,
+    "duration_s": float,
+    "analysed_frames": int,
+    "samples": list,
+    "bouts": list,
+    "breaks": list,
+    "alerts": list,
+}
+
+
+def check_contract(timeline: dict) -> None:
+    """The replay timeline has exactly the documented fields, types and values."""
+    assert set(timeline) == set(TOP_LEVEL)
+    for key, kind in TOP_LEVEL.items():
+        assert type(timeline[key]) is kind, (key, timeline[key])
+    assert timeline["analysed_frames"] == len(timeline["samples"])
+    previous = -1.0
+    for sample in timeline["samples"]:
+        assert set(sample) == {"t", "presence", "posture", "issues", "metrics"}
+        assert isinstance(sample["t"], float)
+        assert previous < sample["t"] <= timeline["duration_s"]
+        previous = sample["t"]
+        assert sample["presence"] in {"seated", "standing", "away", "unknown"}
+        assert sample["posture"] in {"good", "drift", "unknown"}
+        assert all(isinstance(issue, str) for issue in sample["issues"])
+        assert all(isinstance(k, str) for k in sample["metrics"])
+        assert all(isinstance(v, float) and math.isfinite(v) for v in sample["metrics"].values()), (
+            sample["metrics"]
+        )
+    for span in timeline["bouts"] + timeline["breaks"]:
+        assert set(span) == {"start", "end"}
+        assert 0 <= span["start"] <= span["end"] <= timeline["duration_s"] + 1e-6
+    for alert in timeline["alerts"]:
+        assert set(alert) == {"t", "kind", "detail"}
+        assert isinstance(alert["t"], float)
+        assert alert["kind"] in {"break", "posture"}
+        assert isinstance(alert["detail"], str) and alert["detail"]
+
+
+def replay(tmp_path: Path, video: Path, *options: str, name: str = "out.json"):
+    out = tmp_path / name
+    result = run_cli("replay", video, *options, "--json", out, env=cli_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result, json.loads(out.read_text())
+
+
+# --- replay ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def deepa_twice(tmp_path_factory):
+    """Two CLI replays of the same real recording at 2 fps."""
+    runs = []
+    for i in range(2):
+        tmp = tmp_path_factory.mktemp(f"replay{i}")
+        result, timeline = replay(tmp, clip(DEEPA), "--fps", "2")
+        runs.append((result, timeline, (tmp / "out.json").read_bytes()))
+    return runs
+
+
+def test_replay_writes_the_timeline_contract(deepa_twice):
+    _, timeline, _ = deepa_twice[0]
+    check_contract(timeline)
+    assert timeline["source"] == str(clip(DEEPA))
+    assert timeline["duration_s"] == pytest.approx(23.35, abs=0.1)
+    assert timeline["analysed_frames"] == 47  # 23.4 s at 2 a second
+    assert np.diff([s["t"] for s in timeline["samples"]]) == pytest.approx(np.full(46, 0.5))
+    # one woman seated at a laptop throughout
+    seated = sum(s["presence"] == "seated" for s in timeline["samples"])
+    assert seated >= 0.9 * len(timeline["samples"])
+    assert len(timeline["bouts"]) == 1
+
+
+def test_two_replays_of_a_file_give_identical_json(deepa_twice):
+    assert deepa_twice[0][2] == deepa_twice[1][2]
+
+
+def test_replay_prints_the_summary_on_stdout_and_progress_on_stderr(deepa_twice):
+    result = deepa_twice[0][0]
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{clip(DEEPA)}: 23.4 s, 47 frames analysed"
+    assert lines[1].startswith("  presence: seated ")
+    assert lines[2].startswith("  posture: good ")
+    assert lines[3].startswith("  sitting bouts: 1 ")
+    assert "replay [" not in result.stdout
+    assert "replay [" in result.stderr
+
+
+def test_fps_0_analyses_every_frame_and_fps_5_five_a_second(short_video, tmp_path):
+    _, every = replay(tmp_path, short_video, "--fps", "0", name="every.json")
+    _, five = replay(tmp_path, short_video, "--fps", "5", name="five.json")
+    check_contract(every)
+    check_contract(five)
+    assert every["analysed_frames"] == 60
+    assert np.diff([s["t"] for s in every["samples"]]) == pytest.approx(np.full(59, 0.05))
+    assert five["analysed_frames"] == 15  # 3 s at 5 a second
+    assert [s["t"] for s in five["samples"]] == pytest.approx([i / 5 for i in range(15)])
+    assert every["duration_s"] == five["duration_s"] == pytest.approx(3.0)
+
+
+def test_replay_of_a_truncated_video_analyses_what_is_left(tmp_path):
+    data = clip(JONZ).read_bytes()
+    damaged = tmp_path / "jonz_first40.mp4"
+    damaged.write_bytes(data[: len(data) * 4 // 10])
+    result, timeline = replay(tmp_path, damaged, "--fps", "2")
+    check_contract(timeline)
+    assert timeline["analysed_frames"] == 13  # 0 .. 6 s of the 17.6 s
+    assert timeline["duration_s"] == pytest.approx(6.43, abs=0.1)
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1
+    assert "truncated or damaged" in warnings[0]
+
+
+# --- bad input: one line, status 1, no traceback ----------------------------------------------
+
+
+def _missing(tmp: Path) -> str:
+    return str(tmp / "missing.mp4")
+
+
+def _text_mp4(tmp: Path) -> str:
+    (tmp / "notes.mp4").write_text("not a video\n")
+    return str(tmp / "notes.mp4")
+
+
+def _random_mp4(tmp: Path) -> str:
+    (tmp / "noise.mp4").write_bytes(np.random.default_rng(1).bytes(100_000))
+    return str(tmp / "noise.mp4")
+
+
+def _empty_folder(tmp: Path) -> str:
+    (tmp / "empty").mkdir()
+    return str(tmp / "empty")
+
+
+def _camera_7(tmp: Path) -> str:
+    return "7"
+
+
+BAD_SOURCES = [
+    ("missing video", _missing, "video not found: "),
+    ("text file named .mp4", _text_mp4, "cannot open "),
+    ("random bytes named .mp4", _random_mp4, "cannot open "),
+    ("empty image folder", _empty_folder, "no images found at "),
+    ("camera that does not exist", _camera_7, "camera 7 cannot be opened (cameras available: "),
+]
+
+
+@pytest.mark.parametrize(("what", "make", "words"), BAD_SOURCES, ids=[c[0] for c in BAD_SOURCES])
+def test_bad_input_is_a_one_line_error(tmp_path, what, make, words):
+    result = run_cli("replay", make(tmp_path), env=cli_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"posture-monitor: error: {words}")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--model", "/nowhere/pose.task"], "model file not found: /nowhere/pose.task"),
+        (["--model", "heavy"], "the 'heavy' pose model is not installed"),
+        (["--profile", "nobody"], "nobody"),
+    ],
+    ids=["missing model", "variant not installed", "missing profile"],
+)
+def test_bad_options_are_one_line_errors(tmp_path, args, words):
+    result = run_cli("replay", clip(DEEPA), *args, env=cli_env(tmp_path))
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("posture-monitor: error: ")
+    assert words in result.stderr
+
+
+# --- bench ---------------------------------------------------------------------------------
+
+
+def test_bench_reports_each_stage_and_the_overhead(short_video, tmp_path):
+    out = tmp_path / "bench.json"
+    result = run_cli(
+        "bench", short_video, "--repeat", "1", "--fps", "5", "--json", out, env=cli_env(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # MediaPipe's start-up chatter stays quiet
+    text = result.stdout
+    for stage in ("decode", "colour", "inference", "rest"):
+        assert f"  {stage}_ms " in text
+    assert "bare_inference_ms" in text
+    assert "overhead vs bare" in text
+    assert "15 frames, 1 runs" in text.splitlines()[0]
+
+    report = json.loads(out.read_text())
+    assert report["repeat"] == 1
+    assert report["fps"] == 5
+    figures = report["figures"]
+    for key in ("decode_ms", "colour_ms", "inference_ms", "rest_ms", "pipeline_ms"):
+        assert set(figures[key]) == {"min", "median", "max"}
+        assert 0 <= figures[key]["min"] <= figures[key]["median"] <= figures[key]["max"]
+    assert figures["frames"]["median"] == 15
+    assert figures["inference_ms"]["median"] > 1  # a real model ran
+    stages = sum(figures[f"{s}_ms"]["median"] for s in ("decode", "colour", "inference", "rest"))
+    assert stages <= figures["pipeline_ms"]["median"] * 1.01
