@@ -271,6 +271,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--before", help="forget: YYYY-MM-DD, today or yesterday (local time)")
     p.add_argument("--tz", help="time zone for --before (default: the system's)")
 
+    p = sub.add_parser(
+        "run",
+        help="monitor live from the webcam (the main job)",
+        description="Watch from the webcam (or a recording paced like one): sitting time, "
+        "breaks and posture drift, with a status line, alerts with sound, and everything "
+        "recorded locally. Ctrl-C stops it and prints a summary.",
+    )
+    p.add_argument("--source", default="0", help="camera index or video file (default: 0)")
+    p.add_argument(
+        "--profile", default=None, help="calibration profile name or path (default: default)"
+    )
+    p.add_argument(
+        "--preview", action="store_true", help="show a window with the skeleton and metrics"
+    )
+    p.add_argument("--db", type=Path, help="database file (default: in the user data folder)")
+    p.add_argument("--loop", action="store_true", help="with a video file: start over at the end")
+    p.add_argument("--quiet", action="store_true", help="no chimes (alerts are still recorded)")
+    _add_model_option(p)
+    _add_settings_options(p)
+
+    p = sub.add_parser("pause", help="pause a running monitor (camera released), e.g. 'pause 30m'",
+                       description="Pause monitoring for a while (a meeting): the camera is "
+                       "released and no alerts sound; monitoring resumes by itself.")
+    p.add_argument("duration", help="how long: 90s, 30m, 1h, 1h30m")
+    sub.add_parser("resume", help="end a pause early")
+
     p = sub.add_parser("config", help="show every setting, its value and where it came from")
     _add_settings_options(p)
     return parser
@@ -490,6 +516,47 @@ def data_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("run")
+def run_command(args: argparse.Namespace) -> int:
+    from monitor import runner
+
+    settings = load_settings(args).settings
+    return runner.run(
+        args.source,
+        settings,
+        _model(args),
+        profile_name=args.profile or "default",
+        profile_explicit=args.profile is not None,
+        db=args.db,
+        loop=args.loop,
+        preview=args.preview,
+        quiet=args.quiet,
+    )
+
+
+@command("pause")
+def pause_command(args: argparse.Namespace) -> int:
+    import time
+
+    from monitor import quiet, runner
+
+    try:
+        seconds = quiet.parse_duration(args.duration)
+    except ValueError as exc:
+        raise MonitorError(str(exc)) from None
+    until = runner.pause(seconds)
+    print(f"paused until {time.strftime('%H:%M', time.localtime(until))}")
+    return 0
+
+
+@command("resume")
+def resume_command(args: argparse.Namespace) -> int:
+    from monitor import runner
+
+    print("resumed" if runner.resume() else "was not paused")
+    return 0
+
+
 @command("config")
 def config_command(args: argparse.Namespace) -> int:
     loaded = load_settings(args)
@@ -505,10 +572,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verbose:
         os.environ["POSTURE_MONITOR_NATIVE_LOGS"] = "1"
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    # The terminal gets warnings (all with --verbose); a log file may take more.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if not args.command:
         parser.print_help()
         return 2
@@ -520,3 +588,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posture-monitor: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `posture-monitor report | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -183,6 +183,8 @@ class PresenceClassifier:
         return self.smoothed()
 
     def smoothed(self) -> Presence:
+        if not self._recent:
+            return self.raw
         counts: dict[Presence, int] = {}
         for _, p in self._recent:
             counts[p] = counts.get(p, 0) + 1

@@ -49,7 +49,7 @@ class Sampling:
 
 @dataclass(frozen=True)
 class Presence:
-    smooth_s: float = _opt(1.0, "presence is the majority over this many seconds", 0, 1)
+    smooth_s: float = _opt(0.5, "presence is the majority over this many seconds", 0, 1)
     min_visibility: float = _opt(0.5, "landmark visibility needed to trust a landmark", 0, 1)
 
 

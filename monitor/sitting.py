@@ -64,6 +64,11 @@ class SittingTracker:
         return max(0.0, t - self.bout_start) if self.bout_start is not None else 0.0
 
     @property
+    def pending(self) -> bool:
+        """A different activity has been seen but not for long enough to count."""
+        return self._candidate is not None
+
+    @property
     def on_break(self) -> bool:
         return self.bout_start is None and self.state is Activity.NOT_SITTING
 

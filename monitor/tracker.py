@@ -61,6 +61,10 @@ class Tracker:
             posture.notes,
         )
 
+    def pending(self) -> bool:
+        """A change of presence is under way but not yet confirmed."""
+        return self.sitting.pending or self.presence.raw is not self.presence.smoothed()
+
     def finish(self, t: float) -> list[SittingEvent]:
         return self.sitting.finish(t)
 

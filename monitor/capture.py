@@ -1,0 +1,126 @@
+"""Live capture for `run`: a webcam, or a recorded file that behaves like one.
+
+The live loop decides when it wants a frame and calls `read()`; nothing is
+decoded in between. A webcam keeps only the newest frame (a buffer of one,
+and stale frames grabbed away before the retrieve). A recorded file is
+paced in real time: `read()` returns the frame at the current wall-clock
+position, grabbing (not decoding into images) the frames in between, and
+with `loop` it starts over at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from monitor.errors import SourceError
+from monitor.sources import available_cameras
+
+
+class CameraLost(Exception):
+    """The camera stopped delivering (unplugged, taken by another program)."""
+
+
+class EndOfSource(Exception):
+    """A recorded file has ended (and is not looping)."""
+
+
+class Capture(Protocol):
+    name: str
+
+    def read(self) -> np.ndarray: ...
+
+    def release(self) -> None: ...
+
+
+class CameraCapture:
+    STALE_FRAMES = 2  # frames the driver may hold that predate our request
+
+    def __init__(self, index: int, width: int = 640, height: int = 480) -> None:
+        self.index = index
+        self.name = f"camera {index}"
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            known = available_cameras()
+            if index in known:
+                raise CameraLost(f"camera {index} is busy (another program may be using it)")
+            listing = ", ".join(map(str, known)) if known else "none found"
+            raise SourceError(f"camera {index} does not exist (cameras available: {listing})")
+        self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        self._cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+
+    def read(self) -> np.ndarray:
+        for _ in range(self.STALE_FRAMES):
+            if not self._cap.grab():
+                raise CameraLost(f"camera {self.index} stopped delivering frames")
+        ok, image = self._cap.retrieve()
+        if not ok or image is None:
+            raise CameraLost(f"camera {self.index} returned no image")
+        return image
+
+    def release(self) -> None:
+        self._cap.release()
+
+
+class PacedFile:
+    """A video file played back in real time, as if it were a webcam."""
+
+    def __init__(self, path: Path, loop: bool = False, clock: Callable[[], float] = time.monotonic):
+        self.path = Path(path)
+        self.name = str(path)
+        self.loop = loop
+        self.clock = clock
+        if not self.path.is_file():
+            raise SourceError(f"video not found: {self.path}")
+        self._open()
+        self._started = clock()
+        self.frames_grabbed = 0
+        self.frames_decoded = 0
+
+    def _open(self) -> None:
+        self._cap = cv2.VideoCapture(str(self.path))
+        if not self._cap.isOpened():
+            raise SourceError(f"cannot open {self.path} as a video (not a video, or unreadable)")
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        self._frame_s = 1.0 / fps if 0 < fps < 1000 else 1 / 30
+        self._position_s = -self._frame_s  # time of the last grabbed frame
+
+    def read(self) -> np.ndarray:
+        target = self.clock() - self._started
+        grabbed = False
+        while self._position_s + self._frame_s <= target or not grabbed:
+            if not self._cap.grab():
+                if self._position_s < 0:
+                    raise SourceError(f"{self.path} holds no readable video frames")
+                if not self.loop:
+                    raise EndOfSource(self.name)
+                self._cap.release()
+                self._open()
+                self._started = self.clock()
+                target = 0.0
+                continue
+            grabbed = True
+            self.frames_grabbed += 1
+            self._position_s += self._frame_s
+        ok, image = self._cap.retrieve()
+        if not ok or image is None:
+            raise SourceError(f"{self.path}: a frame could not be decoded")
+        self.frames_decoded += 1
+        return image
+
+    def release(self) -> None:
+        self._cap.release()
+
+
+def open_capture(spec: str, loop: bool = False) -> Capture:
+    """A camera index ("0") or a video file."""
+    if spec.isdigit():
+        return CameraCapture(int(spec))
+    return PacedFile(Path(spec).expanduser(), loop=loop)

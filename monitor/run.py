@@ -1,0 +1,312 @@
+"""The live loop behind `posture-monitor run`.
+
+It reads the clock once per frame and passes `t` down; everything it touches
+is injected (capture, pose estimator, tracker, recorder, announcer, clock,
+output), so tests drive it with a recorded file, a failing capture and a
+fake clock. It owns the things a day at a laptop throws at it: a camera that
+is busy or disappears (state unknown, retried with back-off), a suspend (a
+jump in wall-clock time: a gap, never sitting), a pause (camera released),
+Ctrl-C (a clean stop).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TextIO
+
+import cv2
+import numpy as np
+
+from monitor import metrics
+from monitor.alerts import format_minutes
+from monitor.capture import CameraLost, Capture, EndOfSource
+from monitor.sample import PoseSample
+from monitor.settings import Settings
+from monitor.status import status_line
+from monitor.timeline import Alert, PostureState, Presence
+from monitor.tracker import Step, Tracker
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 60.0
+# An unchanged frame reuses the last pose for at most this long, so a
+# frozen picture cannot hide a real change for ever.
+MAX_REUSE_S = 30.0
+THUMBNAIL = (32, 24)
+
+
+class Estimator(Protocol):
+    def estimate(self, t_s: float, bgr: np.ndarray) -> PoseSample: ...
+
+
+class Recorder(Protocol):
+    def add(self, step: Step, hips_visible: bool) -> None: ...
+
+    def close(self, stop_t: float, events: list) -> None: ...
+
+
+class Announcer(Protocol):
+    def announce(self, alert: Alert, repeat: int = 0) -> str: ...
+
+
+@dataclass
+class Session:
+    """What one run saw, for the closing summary."""
+
+    started_t: float | None = None
+    last_t: float | None = None
+    analysed: int = 0
+    reused: int = 0
+    seated_steps: int = 0
+    good_steps: int = 0
+    drift_steps: int = 0
+    alerts: list[Alert] = field(default_factory=list)
+    camera_losses: int = 0
+
+
+class ChangeDetector:
+    """Says whether a frame differs from the last analysed one (grey thumbnail)."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._last: np.ndarray | None = None
+
+    def changed(self, image: np.ndarray) -> bool:
+        small = cv2.resize(
+            cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), THUMBNAIL, interpolation=cv2.INTER_AREA
+        ).astype(np.int16)
+        if self._last is None or self.threshold <= 0:
+            self._last = small
+            return True
+        difference = float(np.mean(np.abs(small - self._last)))
+        if difference < self.threshold:
+            return False
+        self._last = small
+        return True
+
+
+class LiveMonitor:
+    def __init__(
+        self,
+        open_capture: Callable[[], Capture],
+        estimator: Estimator,
+        tracker: Tracker,
+        settings: Settings,
+        *,
+        recorder: Recorder | None = None,
+        announcer: Announcer | None = None,
+        wall: Callable[[], float] = time.time,
+        origin: float | None = None,
+        paused_until: Callable[[float], float | None] = lambda now: None,
+        out: TextIO = sys.stderr,
+        on_frame: Callable[[np.ndarray, PoseSample, Step, float], bool] | None = None,
+    ) -> None:
+        self.open_capture = open_capture
+        self.estimator = estimator
+        self.tracker = tracker
+        self.settings = settings
+        self.recorder = recorder
+        self.announcer = announcer
+        self.wall = wall
+        self.paused_until = paused_until
+        self.out = out
+        self.on_frame = on_frame
+        self.session = Session()
+        self._stop = threading.Event()
+        self._capture: Capture | None = None
+        # The tracker's t is seconds since `origin` on the wall clock (the
+        # recorder maps it back with the same origin).
+        self._t_offset = -(wall() if origin is None else origin)
+        self._last_t = -np.inf
+        self._last_sample: PoseSample | None = None
+        self._changes = ChangeDetector(settings.sampling.still_threshold)
+        self._backoff_s = 1.0
+        self._retry_at = 0.0
+        self._last_status = -np.inf
+        self._repeats: dict[str, int] = {}
+        self._bout_seen: float | None = None
+        self.last_step: Step | None = None
+        self.note = ""
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def sleep(self, seconds: float) -> None:
+        self._stop.wait(max(0.0, seconds))
+
+    def _now(self) -> float:
+        """Seconds since start on the wall clock, never running backwards.
+
+        A jump forwards (suspend, resume) is kept: the tracker sees a gap,
+        which is not sitting. A jump backwards is absorbed.
+        """
+        t = self.wall() + self._t_offset
+        if t <= self._last_t:
+            self._t_offset += self._last_t - t + 1e-3
+            t = self._last_t + 1e-3
+        self._last_t = t
+        return t
+
+    def rate(self) -> float:
+        """Analysed frames a second: faster while a change is pending, slower when away."""
+        s = self.settings.sampling
+        step = self.last_step
+        if step is None or self.tracker.pending():
+            return s.fast_fps if step is not None else s.fps
+        if step.sample.presence is Presence.AWAY and self.tracker.sitting.bout_start is None:
+            return s.away_fps
+        return s.fps
+
+    def run(self) -> Session:
+        try:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                self.tick()
+                self.sleep(1.0 / self.rate() - (time.monotonic() - started))
+        except EndOfSource:
+            log.info("the recording has ended")
+        finally:
+            self.finish()
+        return self.session
+
+    def tick(self) -> None:
+        """One turn of the loop: maybe pause, maybe reconnect, analyse one frame."""
+        wall = self.wall()
+        until = self.paused_until(wall)
+        if until is not None:
+            self._release()
+            self.note = f"paused for {format_minutes(until - wall)}"
+            self._status(self._now(), force=False)
+            return
+        if self._capture is None and not self._reconnect(wall):
+            self._status(self._now(), force=False)
+            return
+        assert self._capture is not None
+        try:
+            image = self._capture.read()
+        except CameraLost as exc:
+            self._lost(wall, str(exc))
+            return
+        t = self._now()
+        self.note = ""
+        self.step(t, image)
+
+    def step(self, t: float, image: np.ndarray) -> Step:
+        previous = self._last_sample
+        if (
+            previous is not None
+            and t - previous.t_s < MAX_REUSE_S
+            and not self._changes.changed(image)
+        ):
+            sample = PoseSample(t, previous.width, previous.height, previous.image, previous.world)
+            self.session.reused += 1
+        else:
+            sample = self.estimator.estimate(t, image)
+            self._last_sample = sample
+        step = self.tracker.step(sample)
+        self.last_step = step
+        self._account(t, step)
+        if self.recorder is not None:
+            self.recorder.add(step, metrics.hips_visible(sample))
+        for alert in step.alerts:
+            self._alert(alert)
+        self._status(t, force=False)
+        if self.on_frame is not None and not self.on_frame(image, sample, step, self.rate()):
+            self.stop()
+        return step
+
+    def _account(self, t: float, step: Step) -> None:
+        s = self.session
+        s.started_t = t if s.started_t is None else s.started_t
+        s.last_t = t
+        s.analysed += 1
+        if step.sample.presence is Presence.SEATED:
+            s.seated_steps += 1
+            s.good_steps += step.sample.posture is PostureState.GOOD
+            s.drift_steps += step.sample.posture is PostureState.DRIFT
+        if self.tracker.sitting.bout_start != self._bout_seen:
+            self._bout_seen = self.tracker.sitting.bout_start
+            self._repeats["break"] = 0
+        if step.sample.posture is not PostureState.DRIFT:
+            self._repeats["posture"] = 0
+
+    def _alert(self, alert: Alert) -> None:
+        self.session.alerts.append(alert)
+        repeat = self._repeats.get(alert.kind, 0)
+        self._repeats[alert.kind] = repeat + 1
+        outcome = self.announcer.announce(alert, repeat) if self.announcer else "not announced"
+        stamp = time.strftime("%H:%M", time.localtime(self.wall()))
+        sound = outcome.split(":", 1)[0]  # the reason is in the log
+        self.out.write(f"\n[{stamp}] {alert.kind}: {alert.detail} (sound: {sound})\n")
+        self.out.flush()
+        log.info("alert %s (%s): %s", alert.kind, outcome, alert.detail)
+
+    def _reconnect(self, wall: float) -> bool:
+        if wall < self._retry_at:
+            self.note = f"camera unavailable, retrying in {self._retry_at - wall:.0f} s"
+            return False
+        try:
+            self._capture = self.open_capture()
+        except CameraLost as exc:
+            self._lost(wall, str(exc))
+            return False
+        if self.session.camera_losses:
+            log.warning("camera is back")
+        self._backoff_s = 1.0
+        return True
+
+    def _lost(self, wall: float, why: str) -> None:
+        """The camera is gone or busy: state unknown (a gap), retry with back-off."""
+        self._release()
+        self.session.camera_losses += 1
+        log.warning("%s; retrying in %.0f s", why, self._backoff_s)
+        self._retry_at = wall + self._backoff_s
+        self._backoff_s = min(self._backoff_s * 2, MAX_BACKOFF_S)
+        self.note = f"camera unavailable: {why}"
+
+    def _release(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+    def _status(self, t: float, force: bool) -> None:
+        if not force and t - self._last_status < 1.0:
+            return
+        self._last_status = t
+        line = status_line(self.last_step, self.rate(), self.note)
+        if self.out.isatty():
+            self.out.write("\r\x1b[K" + line)
+        elif force or self.session.analysed % 60 == 1:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def finish(self) -> None:
+        self._release()
+        t = self.session.last_t if self.session.last_t is not None else self._now()
+        events = self.tracker.finish(t)
+        if self.recorder is not None:
+            self.recorder.close(t, events)
+        if self.out.isatty():
+            self.out.write("\n")
+
+    def summary(self) -> str:
+        s = self.session
+        if s.started_t is None or s.last_t is None:
+            return "nothing was analysed"
+        bouts = self.tracker.bouts
+        sat = sum(b.duration_s for b in bouts)
+        longest = max((b.duration_s for b in bouts), default=0.0)
+        posture = ""
+        if s.good_steps + s.drift_steps:
+            share = s.good_steps / (s.good_steps + s.drift_steps)
+            posture = f", posture good {100 * share:.0f}% of judged time"
+        return (
+            f"monitored {format_minutes(s.last_t - s.started_t)}: sat {format_minutes(sat)} in "
+            f"{len(bouts)} bout(s) (longest {format_minutes(longest)}), "
+            f"{len(self.tracker.breaks)} break(s), {len(s.alerts)} alert(s){posture}"
+        )

@@ -1,0 +1,247 @@
+"""Wiring for `posture-monitor run`: settings and options in, a running monitor out.
+
+Builds the capture, pose estimator, tracker, recorder and announcer, offers a
+first calibration, installs the Ctrl-C/SIGTERM handlers and the log file,
+runs the loop and prints the closing summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from monitor import paths
+from monitor import profile as profiles
+from monitor.capture import CameraLost, open_capture
+from monitor.errors import ProfileError
+from monitor.profile import Profile
+from monitor.run import LiveMonitor
+from monitor.settings import Settings
+from monitor.tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+
+def pause_path() -> Path:
+    return paths.data_dir() / "pause"
+
+
+def pause(for_s: float, now: float | None = None) -> float:
+    """Ask a running monitor (and the next one started) to pause until now + for_s."""
+    until = (time.time() if now is None else now) + for_s
+    path = pause_path()
+    paths.private_dir(path.parent)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"until": until}), encoding="utf-8")
+    os.replace(tmp, path)
+    return until
+
+
+def resume() -> bool:
+    try:
+        pause_path().unlink()
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def paused_until(now: float) -> float | None:
+    """The end of the current pause, or None. A stale or broken file means no pause."""
+    try:
+        until = float(json.loads(pause_path().read_text(encoding="utf-8"))["until"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return until if until > now else None
+
+
+def log_file() -> Path:
+    return paths.private_dir(paths.log_dir()) / "monitor.log"
+
+
+@contextmanager
+def file_logging(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(min(previous, logging.INFO))
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.close()
+
+
+@contextmanager
+def stop_on_signals(monitor: LiveMonitor) -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the loop cleanly instead of killing it mid-write."""
+    handlers = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handlers[signum] = signal.signal(signum, lambda *_: monitor.stop())
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+def load_profile(name: str, explicit: bool) -> Profile | None:
+    """The named profile; a missing default profile is not an error (first run)."""
+    try:
+        return profiles.load(name)
+    except ProfileError:
+        if explicit or profiles.path_for(name).exists():
+            raise
+        return None
+
+
+def offer_calibration(source: str, name: str, model: Path, settings: Settings) -> Profile | None:
+    """First run: ask (on a terminal) whether to calibrate now."""
+    if not sys.stdin.isatty():
+        print(
+            "posture needs calibration: run 'posture-monitor calibrate' (monitoring presence "
+            "and sitting time meanwhile)",
+            file=sys.stderr,
+        )
+        return None
+    answer = input("No calibration profile yet. Calibrate your neutral posture now? [Y/n] ")
+    if answer.strip().lower() not in ("", "y", "yes"):
+        print("Monitoring presence and sitting time only; posture needs calibration.")
+        return None
+    from monitor import calibrate
+
+    profile, path = calibrate.guided(source, name, model, settings.posture.calibrate_s)
+    print(f"saved profile to {path}")
+    return profile
+
+
+def run(
+    source: str,
+    settings: Settings,
+    model: Path,
+    *,
+    profile_name: str = "default",
+    profile_explicit: bool = False,
+    db: Path | None = None,
+    loop: bool = False,
+    preview: bool = False,
+    quiet: bool = False,
+) -> int:
+    from monitor.pose import PoseEstimator
+
+    profile = load_profile(profile_name, profile_explicit)
+    if profile is None:
+        profile = offer_calibration(source, profile_name, model, settings)
+    try:  # the first open tells a missing camera (an error) from a busy one (retried)
+        first = open_capture(source, loop)
+    except CameraLost as exc:
+        log.warning("%s; will retry", exc)
+        first = None
+    captures = iter([first] if first is not None else [])
+
+    def open_next():  # type: ignore[no-untyped-def]
+        return next(captures, None) or open_capture(source, loop)
+
+    with ExitStack() as stack:
+        stack.enter_context(file_logging(log_file()))
+        estimator = stack.enter_context(PoseEstimator(model))
+        origin = time.time()
+        recorder = _recorder(stack, db, source, model, profile, settings, origin)
+        announcer = _announcer(settings, quiet)
+        on_frame = _preview(stack, profile) if preview else None
+        monitor = LiveMonitor(
+            open_next,
+            estimator,
+            Tracker(settings, profile),
+            settings,
+            recorder=recorder,
+            announcer=announcer,
+            paused_until=paused_until,
+            on_frame=on_frame,
+        )
+        if profile is None:
+            monitor.note = "posture needs calibration"
+        stack.enter_context(stop_on_signals(monitor))
+        log.info(
+            "monitoring %s with %s, profile %s",
+            source,
+            model.name,
+            profile.name if profile else "none",
+        )
+        monitor.run()
+        print(monitor.summary())
+        if recorder is not None:
+            if recorder.failed:
+                print(f"warning: recording stopped early: {recorder.failed}", file=sys.stderr)
+            print(today(recorder.store))
+    return 0
+
+
+def today(store) -> str:  # type: ignore[no-untyped-def]
+    """Today's figures from the database, as the report command prints them."""
+    from datetime import date
+
+    from monitor import export, report
+
+    tz = export.local_zone()
+    reports, _ = export.reports(store, date.today(), 1, tz)
+    return report.format_text(reports[-1])
+
+
+def _recorder(
+    stack: ExitStack,
+    db: Path | None,
+    source: str,
+    model: Path,
+    profile: Profile | None,
+    settings: Settings,
+    origin: float,
+):  # type: ignore[no-untyped-def]
+    from monitor.recorder import Recorder
+    from monitor.store import Store
+
+    store = stack.enter_context(Store.open(db))
+    return Recorder(
+        store,
+        source=source,
+        model=model.name,
+        settings=settings,
+        started_at=origin,
+        profile=profile.name if profile else None,
+        t0=0.0,
+    )
+
+
+def _announcer(settings: Settings, quiet: bool):  # type: ignore[no-untyped-def]
+    if not settings.sound.enabled and not settings.sound.notify:
+        return None
+    from monitor.quiet import QuietTime
+    from monitor.sound import Announcer
+
+    sound = settings.sound
+    return Announcer(sound, QuietTime.from_text(quiet or sound.quiet, sound.working_hours))
+
+
+def _preview(stack: ExitStack, profile: Profile | None):  # type: ignore[no-untyped-def]
+    from monitor.preview import Preview, draw
+
+    window = Preview()
+    stack.callback(window.close)
+
+    def show(image, sample, step, rate):  # type: ignore[no-untyped-def]
+        return window.show(draw(image, sample, step, profile, rate))
+
+    return show
+
+
