@@ -107,23 +107,20 @@ def classify(
     """One frame's presence, from geometry and the seated reference if any."""
     if not sample.detected or sample.image is None:
         return Presence.AWAY
+    image = sample.image
     shoulders = sample.visible(L.LEFT_SHOULDER, min_vis) and sample.visible(
         L.RIGHT_SHOULDER, min_vis
     )
-    upper_vis = float(np.mean(sample.image[: L.RIGHT_HIP + 1, VISIBILITY]))
+    top_shoulder_y = min(image[L.LEFT_SHOULDER, Y], image[L.RIGHT_SHOULDER, Y])
+    if shoulders and (image[L.NOSE, Y] < 0 or top_shoulder_y < TOP_EDGE):
+        # The head has risen out of the top of the picture: stood up at the desk.
+        return Presence.STANDING
     legs = legs_evidence(sample, min_vis)
     if not sample.visible(L.NOSE, min_vis):
-        # No face: the head has left the top of the frame (stood up), or
-        # too little is seen to say, or it is not a person at all.
+        # No face: too little is seen to say, or it is not a person at all.
         if legs is Presence.STANDING:
             return Presence.STANDING
-        if (
-            shoulders
-            and min(sample.image[L.LEFT_SHOULDER, Y], sample.image[L.RIGHT_SHOULDER, Y]) < TOP_EDGE
-        ):
-            return Presence.STANDING
-        if sample.image[L.NOSE, Y] < 0 and shoulders:
-            return Presence.STANDING
+        upper_vis = float(np.mean(image[: L.RIGHT_HIP + 1, VISIBILITY]))
         return Presence.UNKNOWN if upper_vis >= 0.3 else Presence.AWAY
     if not shoulders:
         return Presence.UNKNOWN
