@@ -16,7 +16,7 @@ from pathlib import Path
 
 from monitor import __version__
 from monitor import settings as config
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, ProfileError
 
 log = logging.getLogger("monitor")
 
@@ -329,7 +329,13 @@ def replay_command(args: argparse.Namespace) -> int:
         source.close()
         sys.stderr.write("\n")
     if args.calibrate:
-        profile = replay.calibrate_from(estimated.samples, *args.calibrate, name="replay")
+        try:
+            profile = replay.calibrate_from(estimated.samples, *args.calibrate, name="replay")
+        except ProfileError as exc:
+            # The recording is still worth a timeline: presence and sitting
+            # do not need a baseline.
+            print(f"posture-monitor: warning: calibration failed: {exc}; posture is not "
+                  "judged", file=sys.stderr)
     if args.db:
         timeline = _replay_into_store(args, estimated, settings, profile, str(model))
     else:
