@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as dtime
 from typing import Any
 
+from monitor.timeline import Span
+
 LONG_BOUTS_S = (1800.0, 3600.0)
 SUSTAIN_S = 60.0  # "sustained" pelvic tilt: the median over a clock minute...
 SUSTAIN_MIN_S = 30.0  # ...with at least this much of it observed
@@ -37,16 +39,6 @@ class SampleRow:
     issues: dict[str, float] = field(default_factory=dict)
     hips_s: float = 0.0
     metrics: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Interval:
-    start: float
-    end: float
-
-    @property
-    def duration_s(self) -> float:
-        return self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -113,8 +105,8 @@ def day_bounds(day: date, tz: tzinfo) -> tuple[float, float]:
     return start, end
 
 
-def _clip(spans: Sequence[Interval], start: float, end: float) -> list[Interval]:
-    out = [Interval(max(s.start, start), min(s.end, end)) for s in spans]
+def _clip(spans: Sequence[Span], start: float, end: float) -> list[Span]:
+    out = [Span(max(s.start, start), min(s.end, end)) for s in spans]
     return [s for s in out if s.end > s.start]
 
 
@@ -132,7 +124,7 @@ def _local(t: float, tz: tzinfo, fmt: str = "%H:%M") -> str:
     return datetime.fromtimestamp(t, tz).strftime(fmt)
 
 
-def _overlap(spans: Sequence[Interval], a: float, b: float) -> float:
+def _overlap(spans: Sequence[Span], a: float, b: float) -> float:
     return sum(max(0.0, min(s.end, b) - max(s.start, a)) for s in spans)
 
 
@@ -156,8 +148,8 @@ def _tilt(samples: Sequence[SampleRow]) -> tuple[float | None, float | None]:
 
 def build_report(
     samples: Sequence[SampleRow],
-    bouts: Sequence[Interval],
-    breaks: Sequence[Interval],
+    bouts: Sequence[Span],
+    breaks: Sequence[Span],
     alerts: Sequence[AlertRow],
     day: date,
     tz: tzinfo,
@@ -247,8 +239,8 @@ def build_report(
 
 def _hourly(
     samples: Sequence[SampleRow],
-    bouts: Sequence[Interval],
-    breaks: Sequence[Interval],
+    bouts: Sequence[Span],
+    breaks: Sequence[Span],
     start: float,
     end: float,
     tz: tzinfo,
@@ -284,7 +276,7 @@ def _hourly(
 
 
 def minutes(
-    samples: Sequence[SampleRow], bouts: Sequence[Interval], day: date, tz: tzinfo
+    samples: Sequence[SampleRow], bouts: Sequence[Span], day: date, tz: tzinfo
 ) -> list[dict[str, Any]]:
     """The per-minute timeline of a day (minutes with no data are left out)."""
     start, end = day_bounds(day, tz)

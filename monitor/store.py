@@ -22,7 +22,8 @@ from typing import Any
 
 from monitor import paths
 from monitor.errors import StoreError
-from monitor.report import AlertRow, Interval, SampleRow
+from monitor.report import AlertRow, SampleRow
+from monitor.timeline import Span
 
 DB_NAME = "monitor.db"
 
@@ -114,8 +115,8 @@ class DayRows:
     """What the report needs for one span of wall-clock time."""
 
     samples: list[SampleRow]
-    bouts: list[Interval]
-    breaks: list[Interval]
+    bouts: list[Span]
+    breaks: list[Span]
     alerts: list[AlertRow]
 
 
@@ -298,7 +299,7 @@ class Store:
             ]
             spans = {
                 table: [
-                    Interval(a, b)
+                    Span(a, b)
                     for a, b in c.execute(
                         f"SELECT t_start, t_end FROM {table} WHERE t_end > ? AND t_start < ? "
                         "ORDER BY t_start",

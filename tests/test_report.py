@@ -13,7 +13,6 @@ from monitor import export
 from monitor.recorder import Recorder
 from monitor.report import (
     AlertRow,
-    Interval,
     SampleRow,
     build_report,
     day_bounds,
@@ -21,6 +20,7 @@ from monitor.report import (
     minutes,
 )
 from monitor.store import Store
+from monitor.timeline import Span
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -67,8 +67,8 @@ def test_the_repeated_hour_keeps_its_two_halves_apart() -> None:
 
 
 def test_a_bout_across_midnight_is_split() -> None:
-    bout = Interval(at("2026-01-05T23:20:00+00:00"), at("2026-01-06T00:50:00+00:00"))
-    brk = Interval(bout.end, bout.end + 600)
+    bout = Span(at("2026-01-05T23:20:00+00:00"), at("2026-01-06T00:50:00+00:00"))
+    brk = Span(bout.end, bout.end + 600)
     samples = seated(bout.start, 5400)
     mon = build_report(samples, [bout], [brk], [], date(2026, 1, 5), LONDON)
     tue = build_report(samples, [bout], [brk], [], date(2026, 1, 6), LONDON)
