@@ -1,0 +1,256 @@
+"""Posture metrics (issue 4): known angles in, the same angles out.
+
+Synthetic figures (see poses.py) are drawn with a known trunk, thigh and neck
+angle (side) or head height and tilts (front). Every metric is a ratio or an
+angle, so moving the person in the frame, bringing them closer or mirroring a
+side view changes nothing; a metric whose landmarks are not confidently
+visible is absent, never guessed. View detection is also checked on the real
+stills (nvinayvarma: side; vincent_neck_pose: front).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import estimated
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from poses import NECK_PX, TRUNK_PX, W, front_figure, moved, nobody, pose, side_figure, side_points
+
+from monitor import metrics
+from monitor.landmarks import COUNT, Landmark
+from monitor.metrics import View
+
+# (figure, expected side metrics)
+SIDE = {
+    "upright, thigh horizontal": (
+        {},
+        {"trunk_incl_deg": 0, "trunk_thigh_deg": 90, "neck_incl_deg": 0, "head_forward": 0},
+    ),
+    "trunk 30° forward": (
+        {"trunk_deg": 30},
+        {"trunk_incl_deg": 30, "trunk_thigh_deg": 60, "neck_incl_deg": 0, "head_forward": 0},
+    ),
+    "trunk 20° back": (
+        {"trunk_deg": -20},
+        {"trunk_incl_deg": -20, "trunk_thigh_deg": 110, "neck_incl_deg": 0},
+    ),
+    "trunk 30° back: trunk-thigh 120°": (
+        {"trunk_deg": -30},
+        {"trunk_incl_deg": -30, "trunk_thigh_deg": 120},
+    ),
+    "thigh 20° below horizontal": ({"thigh_deg": 20}, {"trunk_thigh_deg": 110}),
+    "neck 25° forward": (
+        {"neck_deg": 25},
+        {
+            "neck_incl_deg": 25,
+            "trunk_incl_deg": 0,
+            "head_forward": NECK_PX * math.sin(math.radians(25)) / TRUNK_PX,
+        },
+    ),
+    "neck 10° back": ({"neck_deg": -10}, {"neck_incl_deg": -10}),
+    "facing left, trunk 30° forward, neck 25° forward": (
+        {"facing": -1, "trunk_deg": 30, "neck_deg": 25},
+        {"trunk_incl_deg": 30, "trunk_thigh_deg": 60, "neck_incl_deg": 25},
+    ),
+    "facing left, trunk 20° back": (
+        {"facing": -1, "trunk_deg": -20},
+        {"trunk_incl_deg": -20, "trunk_thigh_deg": 110},
+    ),
+}
+
+
+@pytest.mark.parametrize(("figure", "expected"), SIDE.values(), ids=SIDE)
+def test_side_metrics_known_angles(figure, expected):
+    view, values = metrics.compute(side_figure(**figure))
+    assert view is View.SIDE
+    for key, value in expected.items():
+        assert values[key] == pytest.approx(value, abs=1e-3), key
+
+
+# (figure, expected front metrics)
+FRONT = {
+    "upright, level": (
+        {},
+        {"head_height": 0.6, "shoulder_tilt_deg": 0, "head_tilt_deg": 0, "face_scale": 0.4},
+    ),
+    "head lowered to 0.35 widths": ({"head_height": 0.35}, {"head_height": 0.35}),
+    "ears follow the head": ({"head_height": 0.35}, {"ear_height": 0.35 + 0.08}),
+    "left shoulder 6° lower": ({"shoulder_tilt_deg": 6}, {"shoulder_tilt_deg": 6}),
+    "right shoulder 6° lower": ({"shoulder_tilt_deg": -6}, {"shoulder_tilt_deg": -6}),
+    "head tilted 10° to the left": ({"head_tilt_deg": 10}, {"head_tilt_deg": 10}),
+    "head tilted 10° to the right": ({"head_tilt_deg": -10}, {"head_tilt_deg": -10}),
+    "face closer: ears 0.5 widths apart": ({"face_width": 0.5}, {"face_scale": 0.5}),
+}
+
+
+@pytest.mark.parametrize(("figure", "expected"), FRONT.values(), ids=FRONT)
+def test_front_metrics_known_values(figure, expected):
+    view, values = metrics.compute(front_figure(**figure))
+    assert view is View.FRONT
+    for key, value in expected.items():
+        assert values[key] == pytest.approx(value, abs=1e-3), key
+
+
+def test_front_trunk_flexion_from_world_landmarks():
+    """Hips in view and world landmarks: the trunk's lean towards the camera."""
+    lean = 15.0
+    world = np.zeros((COUNT, 3))
+    # World y points down, z away from the camera: leaning forward brings the
+    # shoulders nearer (smaller z).
+    up, near = 0.5 * math.cos(math.radians(lean)), 0.5 * math.sin(math.radians(lean))
+    for lm in (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER):
+        world[lm] = (0.0, -up, -near)
+    points = {
+        "nose": (500.0, 480.0),
+        "left_ear": (540.0, 470.0),
+        "right_ear": (460.0, 470.0),
+        "left_shoulder": (600.0, 600.0),
+        "right_shoulder": (400.0, 600.0),
+        "left_hip": (570.0, 900.0),
+        "right_hip": (430.0, 900.0),
+    }
+    values = metrics.front_metrics(pose(world=world, **points))
+    assert values["trunk_flex_deg"] == pytest.approx(lean, abs=1e-3)
+    assert "trunk_flex_deg" not in metrics.front_metrics(pose(**points))  # no world: absent
+
+
+# -- visibility gating ------------------------------------------------------------------
+
+# (side figure options, metrics that must be present, metrics that must be absent)
+GATING = {
+    "all seen": ({}, {"neck_incl_deg", "trunk_incl_deg", "head_forward", "trunk_thigh_deg"}, set()),
+    "knee hidden": (
+        {"knee_vis": 0.2},
+        {"neck_incl_deg", "trunk_incl_deg", "head_forward"},
+        {"trunk_thigh_deg"},
+    ),
+    "hip hidden": (
+        {"hip_vis": 0.2},
+        {"neck_incl_deg"},
+        {"trunk_incl_deg", "head_forward", "trunk_thigh_deg"},
+    ),
+    "ear hidden": (
+        {"ear_vis": 0.2},
+        set(),
+        {"neck_incl_deg", "trunk_incl_deg", "head_forward", "trunk_thigh_deg"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("figure", "present", "absent"), GATING.values(), ids=GATING)
+def test_side_metric_absent_when_its_landmarks_are_hidden(figure, present, absent):
+    _, values = metrics.compute(side_figure(**figure), View.SIDE)
+    assert present <= set(values)
+    assert not absent & set(values)
+
+
+def test_front_ear_metrics_absent_without_ears():
+    _, values = metrics.compute(front_figure(ears=False))
+    assert {"head_height", "shoulder_tilt_deg"} <= set(values)
+    assert not {"ear_height", "face_scale", "head_tilt_deg", "trunk_flex_deg"} & set(values)
+
+
+def test_no_metrics_without_a_person():
+    assert metrics.compute(nobody()) == (None, {})
+    hidden_nose = side_points()
+    hidden_nose["nose"] = (*hidden_nose["nose"][:2], 0.3)
+    assert metrics.compute(pose(**hidden_nose)) == (None, {})
+    assert metrics.detect_view(pose(**hidden_nose)) is None
+
+
+# -- view detection ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sample", "view"),
+    [
+        (side_figure(), View.SIDE),
+        (side_figure(facing=-1, trunk_deg=25), View.SIDE),
+        (front_figure(), View.FRONT),
+        (front_figure(head_height=0.3), View.FRONT),
+        (front_figure(shoulder_tilt_deg=10), View.FRONT),
+    ],
+    ids=["side", "side facing left, slouched", "front", "front, head down", "front, leaning"],
+)
+def test_detect_view_synthetic(sample, view):
+    assert metrics.detect_view(sample) is view
+
+
+def test_detect_view_on_real_stills():
+    side = estimated("stills/nvinayvarma", None).samples
+    front = [
+        s
+        for case in range(1, 7)
+        for s in estimated(f"stills/vincent_neck_pose/case{case}", None).samples
+    ]
+    assert len(side) == 13 and len(front) == 36
+    assert [metrics.detect_view(s) for s in side] == [View.SIDE] * 13
+    assert [metrics.detect_view(s) for s in front] == [View.FRONT] * 36
+
+
+# -- invariance -------------------------------------------------------------------------
+
+# PoseSample stores landmarks as float32 (as MediaPipe gives them), so a moved
+# copy of a small figure differs by ~1e-4° (float32 rounding of a 15 px head);
+# the absolute floor is still far below the smallest drift threshold (0.06).
+REL, ABS = 1e-6, 1e-3
+
+
+def same_metrics(a: dict[str, float], b: dict[str, float]) -> None:
+    assert set(a) == set(b)
+    for key in a:
+        assert math.isclose(a[key], b[key], rel_tol=REL, abs_tol=ABS), (key, a[key], b[key])
+
+
+figures = st.one_of(
+    st.builds(
+        side_figure,
+        trunk_deg=st.floats(-40, 45),
+        thigh_deg=st.floats(-20, 40),
+        neck_deg=st.floats(-30, 50),
+        facing=st.sampled_from([1.0, -1.0]),
+    ),
+    st.builds(
+        front_figure,
+        head_height=st.floats(0.1, 0.9),
+        shoulder_tilt_deg=st.floats(-15, 15),
+        head_tilt_deg=st.floats(-25, 25),
+        face_width=st.floats(0.25, 0.6),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sample=figures,
+    shift=st.tuples(st.floats(-400, 400), st.floats(-400, 400)),
+    scale=st.floats(0.3, 3.0),
+    centre=st.tuples(st.floats(0, W), st.floats(0, W)),
+)
+def test_metrics_do_not_change_when_the_person_moves_or_comes_closer(sample, shift, scale, centre):
+    view, before = metrics.compute(sample)
+    c, d = np.array(centre), np.array(shift)
+    after_view, after = metrics.compute(moved(sample, lambda p: c + scale * (p - c) + d))
+    assert after_view is view
+    same_metrics(before, after)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    sample=st.builds(
+        side_figure,
+        trunk_deg=st.floats(-40, 45),
+        thigh_deg=st.floats(-20, 40),
+        neck_deg=st.floats(-30, 50),
+        facing=st.sampled_from([1.0, -1.0]),
+    )
+)
+def test_side_metrics_do_not_change_in_a_mirror(sample):
+    _, before = metrics.compute(sample, View.SIDE)
+    _, after = metrics.compute(
+        moved(sample, lambda p: np.column_stack([W - p[:, 0], p[:, 1]])), View.SIDE
+    )
+    same_metrics(before, after)

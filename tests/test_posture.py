@@ -1,0 +1,334 @@
+"""Posture drift against the calibrated baseline (issue 4), step by step.
+
+A synthetic profile is calibrated on an upright figure (see poses.py), then
+the figure drifts: a few degrees is not drift; past the threshold it is,
+named (slouch, recline, forward_head, head_down, lean_left, lean_right);
+drift ends at a smaller deviation than it starts (hysteresis). A posture
+alert comes only after posture.hold_s (60 s) of held drift, and again every
+posture.repeat_s (300 s), naming the drift and what to do. A moved camera or
+a missing profile leaves posture unknown, with a note saying why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import stat
+
+import numpy as np
+import pytest
+from conftest import cli_env, clip, run_cli
+from poses import at, front_figure, moved, nobody, side_figure
+
+from monitor import profile as P
+from monitor.posture import NOT_OBSERVABLE, RECALIBRATE, SUGGESTIONS, PostureMonitor
+from monitor.settings import DEFAULTS
+from monitor.timeline import PostureState
+
+GOOD, DRIFT, UNKNOWN = PostureState.GOOD, PostureState.DRIFT, PostureState.UNKNOWN
+UNSMOOTHED = dataclasses.replace(DEFAULTS.posture, smooth_s=0.0)
+SIDE_PROFILE = P.build([side_figure(i * 0.2) for i in range(5)], "side")
+FRONT_PROFILE = P.build([front_figure(i * 0.2) for i in range(5)], "front")
+
+
+def judge(sample, profile, settings=UNSMOOTHED, seated=True):
+    return PostureMonitor(settings, profile).step(sample, seated=seated)
+
+
+# (figure, expected issues): thresholds are the rules' min_delta, since the
+# synthetic calibration has no spread.
+SIDE_DRIFT = {
+    "calibrated posture": ({}, ()),
+    "5° forward is not drift": ({"trunk_deg": 5}, ()),
+    "5° back is not drift": ({"trunk_deg": -5}, ()),
+    "neck 8° forward is not drift": ({"neck_deg": 8}, ()),
+    "15° forward: slouch": ({"trunk_deg": 15}, ("slouch",)),
+    "15° back: recline": ({"trunk_deg": -15}, ("recline",)),
+    "neck 20° forward: forward head": ({"neck_deg": 20}, ("forward_head",)),
+    "slouched with the head forward": (
+        {"trunk_deg": 15, "neck_deg": 20},
+        ("slouch", "forward_head"),
+    ),
+    "facing left, 15° forward: slouch": ({"trunk_deg": 15, "facing": -1}, ("slouch",)),
+}
+
+
+@pytest.mark.parametrize(("figure", "issues"), SIDE_DRIFT.values(), ids=SIDE_DRIFT)
+def test_side_drift(figure, issues):
+    profile = SIDE_PROFILE
+    if figure.get("facing") == -1:  # calibrated facing the same way
+        profile = P.build([side_figure(i * 0.2, facing=-1) for i in range(5)], "left")
+    step = judge(side_figure(**figure), profile)
+    assert step.issues == issues
+    assert step.state is (DRIFT if issues else GOOD)
+
+
+FRONT_DRIFT = {
+    "calibrated posture": ({}, ()),
+    "head 0.05 widths lower is not drift": ({"head_height": 0.55}, ()),
+    "head 0.2 widths lower: head down": ({"head_height": 0.4}, ("head_down",)),
+    "face 25% bigger: forward head": ({"face_width": 0.5}, ("forward_head",)),
+    "shoulders tilted 4° is not drift": ({"shoulder_tilt_deg": 4}, ()),
+    "left shoulder 10° lower: lean left": ({"shoulder_tilt_deg": 10}, ("lean_left",)),
+    "right shoulder 10° lower: lean right": ({"shoulder_tilt_deg": -10}, ("lean_right",)),
+    "head tilted 15° is not judged": ({"head_tilt_deg": 15}, ()),
+}
+
+
+@pytest.mark.parametrize(("figure", "issues"), FRONT_DRIFT.values(), ids=FRONT_DRIFT)
+def test_front_drift(figure, issues):
+    step = judge(front_figure(**figure), FRONT_PROFILE)
+    assert step.issues == issues
+    assert step.state is (DRIFT if issues else GOOD)
+    assert NOT_OBSERVABLE in step.notes  # hips hidden: no pelvic tilt from a desk webcam
+
+
+def test_hysteresis_leaves_drift_at_a_smaller_deviation():
+    """Slouch enters at 10° of trunk lean and leaves below 6° (exit_ratio 0.6)."""
+    monitor = PostureMonitor(UNSMOOTHED, SIDE_PROFILE)
+    # (trunk lean, expected state)
+    steps = [
+        (0, GOOD),
+        (8, GOOD),
+        (12, DRIFT),  # enters
+        (8, DRIFT),  # below the entry threshold, above the exit one
+        (6.5, DRIFT),
+        (5.5, GOOD),  # leaves
+        (9, GOOD),  # must reach 10° again to re-enter
+        (11, DRIFT),
+    ]
+    for i, (lean, state) in enumerate(steps):
+        step = monitor.step(side_figure(float(i), trunk_deg=lean), seated=True)
+        assert step.state is state, f"step {i}: lean {lean}°"
+        assert step.issues == (("slouch",) if state is DRIFT else ())
+
+
+def test_hysteresis_on_a_front_lean():
+    monitor = PostureMonitor(UNSMOOTHED, FRONT_PROFILE)
+    tilts = [(0, ()), (8, ("lean_left",)), (5, ("lean_left",)), (3.5, ()), (6, ())]
+    for i, (tilt, issues) in enumerate(tilts):
+        step = monitor.step(front_figure(float(i), shoulder_tilt_deg=tilt), seated=True)
+        assert step.issues == issues, f"step {i}: tilt {tilt}°"
+
+
+def test_smoothing_ignores_a_single_odd_frame():
+    """The median over posture.smooth_s (1 s) of four frames a second."""
+    monitor = PostureMonitor(DEFAULTS.posture, SIDE_PROFILE)
+    states = [
+        monitor.step(side_figure(i * 0.25, trunk_deg=30 if i == 8 else 0), seated=True).state
+        for i in range(16)
+    ]
+    assert states == [GOOD] * 16
+
+
+# -- posture alerts -------------------------------------------------------------------------
+
+
+def drive(segments, profile=SIDE_PROFILE, settings=DEFAULTS.posture, dt=0.5):
+    """Step a monitor through (seconds, figure options or None for 'not seated')."""
+    monitor = PostureMonitor(settings, profile)
+    figure = side_figure if profile.view.value == "side" else front_figure
+    t, steps = 0.0, []
+    for seconds, options in segments:
+        for _ in range(round(seconds / dt)):
+            seated = options is not None
+            steps.append((t, monitor.step(figure(t, **(options or {})), seated=seated)))
+            t += dt
+    return steps
+
+
+def first_drift(steps):
+    return next(t for t, s in steps if s.state is DRIFT)
+
+
+def test_posture_alert_after_hold_then_every_repeat():
+    steps = drive([(20, {}), (700, {"trunk_deg": 25})])
+    start = first_drift(steps)
+    assert 20 <= start <= 20.5
+    alerts = [a for _, s in steps for a in s.alerts]
+    assert [a.t for a in alerts] == [start + 60, start + 360, start + 660]
+    assert all(a.kind == "posture" for a in alerts)
+    assert alerts[0].detail.startswith("Slouch for 1 min.")
+    assert alerts[1].detail.startswith("Slouch for 6 min.")
+    assert all(SUGGESTIONS["slouch"] in a.detail for a in alerts)
+
+
+@pytest.mark.parametrize(
+    ("options", "name", "advice"),
+    [
+        ({"head_height": 0.35}, "Head down", "screen"),
+        ({"shoulder_tilt_deg": 12}, "Lean left", "sit bones"),
+        ({"shoulder_tilt_deg": -12}, "Lean right", "sit bones"),
+        ({"face_width": 0.55}, "Forward head", "Chin back"),
+    ],
+)
+def test_front_alert_names_the_drift_and_what_to_do(options, name, advice):
+    steps = drive([(10, {}), (90, options)], profile=FRONT_PROFILE)
+    alerts = [a for _, s in steps for a in s.alerts]
+    assert len(alerts) == 1
+    assert alerts[0].t == pytest.approx(first_drift(steps) + 60)
+    assert alerts[0].detail.startswith(f"{name} for 1 min.")
+    assert advice in alerts[0].detail
+
+
+def test_recline_alert():
+    alerts = [a for _, s in drive([(70, {"trunk_deg": -20})]) for a in s.alerts]
+    assert len(alerts) == 1 and alerts[0].detail.startswith("Recline for 1 min.")
+
+
+def test_no_alert_for_drift_shorter_than_hold():
+    steps = drive([(50, {"trunk_deg": 25}), (10, {}), (50, {"trunk_deg": 25})])
+    assert [a for _, s in steps for a in s.alerts] == []
+
+
+def test_a_moment_out_of_the_chair_does_not_restart_the_hold():
+    """Not seated for 3 s (under the 5 s drift gap) keeps the drift's start."""
+    steps = drive(
+        [(40, {"trunk_deg": 25}), (3, None), (30, {"trunk_deg": 25})], settings=UNSMOOTHED
+    )
+    alerts = [a for _, s in steps for a in s.alerts]
+    assert [a.t for a in alerts] == [60.0]
+
+
+def test_a_long_absence_restarts_the_hold():
+    steps = drive(
+        [(40, {"trunk_deg": 25}), (10, None), (70, {"trunk_deg": 25})], settings=UNSMOOTHED
+    )
+    assert [a.t for _, s in steps for a in s.alerts] == [50.0 + 60.0]
+
+
+# -- when posture is not judged --------------------------------------------------------------
+
+
+def test_no_profile_means_posture_needs_calibration():
+    step = PostureMonitor(DEFAULTS.posture, None).step(side_figure(trunk_deg=30), seated=True)
+    assert step.state is UNKNOWN and step.issues == ()
+    assert step.notes == ("posture needs calibration",)
+    assert step.metrics["trunk_incl_deg"] == pytest.approx(30, abs=1e-3)
+
+
+def scaled(sample, factor, about=(450.0, 650.0)):
+    return moved(sample, lambda p: (p - about) * factor + about)
+
+
+# (sample, profile, expected state, recalibrate note expected)
+CAMERA = {
+    "same place": (side_figure(), SIDE_PROFILE, GOOD, False),
+    "30% closer: still judged": (scaled(side_figure(), 1.3), SIDE_PROFILE, GOOD, False),
+    "twice as close: camera moved": (scaled(side_figure(), 2.0), SIDE_PROFILE, UNKNOWN, True),
+    "half as far: camera moved": (scaled(side_figure(), 0.45), SIDE_PROFILE, UNKNOWN, True),
+    "shifted 100 px: still judged": (
+        moved(side_figure(), lambda p: p + np.array([100.0, 0.0])),
+        SIDE_PROFILE,
+        GOOD,
+        False,
+    ),
+    "shifted 400 px (2 body sizes): camera moved": (
+        moved(side_figure(), lambda p: p + np.array([400.0, 0.0])),
+        SIDE_PROFILE,
+        UNKNOWN,
+        True,
+    ),
+    "front, twice as close: camera moved": (
+        scaled(front_figure(), 2.0, about=(500.0, 600.0)),
+        FRONT_PROFILE,
+        UNKNOWN,
+        True,
+    ),
+    "front view with a side profile": (front_figure(), SIDE_PROFILE, UNKNOWN, True),
+    "side view with a front profile": (side_figure(), FRONT_PROFILE, UNKNOWN, True),
+}
+
+
+@pytest.mark.parametrize(("sample", "profile", "state", "recalibrate"), CAMERA.values(), ids=CAMERA)
+def test_camera_moved_or_view_changed(sample, profile, state, recalibrate):
+    step = judge(sample, profile)
+    assert step.state is state
+    assert (RECALIBRATE in step.notes) is recalibrate
+
+
+def test_a_slouch_after_the_camera_moved_is_not_reported():
+    step = judge(scaled(side_figure(trunk_deg=25), 2.0), SIDE_PROFILE)
+    assert step.state is UNKNOWN and step.issues == () and step.alerts == []
+
+
+def test_not_seated_or_nobody_is_unknown():
+    assert judge(side_figure(trunk_deg=25), SIDE_PROFILE, seated=False).state is UNKNOWN
+    assert judge(nobody(), SIDE_PROFILE).state is UNKNOWN
+    assert judge(nobody(), None).notes == ()
+
+
+def test_pelvic_tilt_in_profile():
+    """Side view with hips and knees: the change of the trunk-thigh angle."""
+    step = judge(side_figure(trunk_deg=-15), SIDE_PROFILE)
+    assert step.metrics["pelvic_tilt_deg"] == pytest.approx(15, abs=1e-3)
+    assert NOT_OBSERVABLE not in step.notes
+    step = judge(side_figure(trunk_deg=20), SIDE_PROFILE)
+    assert step.metrics["pelvic_tilt_deg"] == pytest.approx(-20, abs=1e-3)
+
+
+def test_timestamps_need_not_start_at_zero():
+    monitor = PostureMonitor(UNSMOOTHED, SIDE_PROFILE)
+    assert monitor.step(at(side_figure(trunk_deg=25), 86_400.0), seated=True).state is DRIFT
+
+
+# -- the command line -----------------------------------------------------------------------
+
+JONZ21 = "side/jonz21_office_chair.mp4"
+
+
+def _postures(timeline, start, end):
+    return [s for s in timeline["samples"] if start <= s["t"] <= end]
+
+
+def test_replay_calibrate_fills_posture_issues_and_metrics(tmp_path):
+    out = tmp_path / "timeline.json"
+    result = run_cli(
+        "replay", clip(JONZ21), "--calibrate", "1.6:5.2", "--json", out, env=cli_env(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    timeline = json.loads(out.read_text())
+    assert timeline["profile"]["view"] == "side"
+    for sample in timeline["samples"]:
+        assert sample["posture"] in ("good", "drift", "unknown")
+        assert isinstance(sample["issues"], list) and isinstance(sample["metrics"], dict)
+        assert (sample["posture"] == "drift") == bool(sample["issues"])
+        if sample["presence"] == "seated":
+            assert {"trunk_incl_deg", "neck_incl_deg"} <= set(sample["metrics"])
+    calm = _postures(timeline, 1.6, 5.2)
+    assert all(s["posture"] == "good" for s in calm)
+    slouched = _postures(timeline, 6.5, 8.0)
+    assert slouched and all("slouch" in s["issues"] for s in slouched)
+
+
+def test_calibrate_command_saves_a_profile_that_replay_uses(tmp_path):
+    env = cli_env(tmp_path)
+    result = run_cli(
+        "calibrate",
+        "--source",
+        clip(JONZ21),
+        "--start",
+        "1.6",
+        "--seconds",
+        "3.6",
+        "--profile",
+        "office",
+        "--countdown",
+        "0",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "saved profile 'office' (side view" in result.stdout
+    path = tmp_path / "xdg_data_home" / "posture-monitor" / "profiles" / "office.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    saved = json.loads(path.read_text())
+    assert saved["version"] == 1 and saved["view"] == "side" and saved["samples"] >= 10
+
+    out = tmp_path / "timeline.json"
+    result = run_cli("replay", clip(JONZ21), "--profile", "office", "--json", out, env=env)
+    assert result.returncode == 0, result.stderr
+    timeline = json.loads(out.read_text())
+    assert timeline["profile"] == {"name": "office", "view": "side"}
+    assert all(s["posture"] == "good" for s in _postures(timeline, 2.0, 5.0))
+    slouched = _postures(timeline, 6.5, 8.0)
+    assert slouched and all("slouch" in s["issues"] for s in slouched)

@@ -1,0 +1,350 @@
+"""Calibration profiles (issue 4): build, quality gates, save and load.
+
+A profile is built from calibration samples (pure), and saved as a versioned
+JSON file (atomic, mode 0600 in the user's data folder). Anything wrong with
+the samples or the file is a ProfileError whose message says what to do;
+nothing else ever escapes, whatever the file holds.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO, estimated
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from poses import at, front_figure, moved, nobody, side_figure
+
+from monitor import profile as P
+from monitor.errors import ProfileError
+from monitor.metrics import View
+from monitor.posture import PostureMonitor
+from monitor.settings import DEFAULTS
+from monitor.timeline import PostureState
+
+EXAMPLES = REPO / "calibration"
+
+
+def calibration(n: int = 10, **figure) -> list:
+    """n samples of a still, upright side figure, with a little natural sway."""
+    return [side_figure(i * 0.2, trunk_deg=(i % 3) - 1.0, **figure) for i in range(n)]
+
+
+def test_build_from_side_samples():
+    profile = P.build(calibration(), "desk")
+    assert profile.name == "desk" and profile.view is View.SIDE
+    assert profile.samples == 10 and profile.version == P.VERSION
+    assert set(profile.baseline) == {
+        "trunk_incl_deg",
+        "trunk_thigh_deg",
+        "neck_incl_deg",
+        "head_forward",
+    }
+    assert profile.baseline["trunk_incl_deg"].mean == pytest.approx(0.0, abs=1e-3)
+    assert profile.baseline["trunk_thigh_deg"].mean == pytest.approx(90.0, abs=1e-3)
+    # sway of ±1°: a robust spread of about 1.48°
+    assert profile.baseline["trunk_incl_deg"].std == pytest.approx(1.4826, abs=1e-2)
+    assert (profile.frame_width, profile.frame_height) == (1000, 1000)
+    assert (profile.anchor_x_px, profile.anchor_y_px) == pytest.approx((450, 650), abs=1e-2)
+
+
+def test_build_from_front_samples():
+    profile = P.build([front_figure(i * 0.2) for i in range(8)], "webcam")
+    assert profile.view is View.FRONT
+    assert profile.baseline["head_height"].mean == pytest.approx(0.6, abs=1e-4)
+    assert profile.baseline["head_height"].std == pytest.approx(0.0, abs=1e-6)
+    assert profile.seated == pytest.approx((600, 200), abs=1e-2)
+    assert profile.scale_px == pytest.approx(200, abs=1e-2)
+
+
+def _jumping(samples):
+    """Every other frame the whole person is two body sizes to the right."""
+    return [
+        moved(s, lambda p: p + np.array([800.0, 0.0])) if i % 2 else s
+        for i, s in enumerate(samples)
+    ]
+
+
+# (samples, words the error must contain)
+BAD_CALIBRATIONS = {
+    "no frames": ([], "no frames"),
+    "nobody in most frames": (
+        calibration(3) + [nobody(1.0 + i) for i in range(7)],
+        "seen in 3 of 10 frames",
+    ),
+    "only two frames": (calibration(2), "seen in 2 of 2 frames"),
+    "moving around": (_jumping(calibration(10)), "moved too much"),
+    "ears never visible in profile": (
+        calibration(10, ear_vis=0.1),
+        "landmarks needed for posture were not visible",
+    ),
+}
+
+
+@pytest.mark.parametrize(("samples", "words"), BAD_CALIBRATIONS.values(), ids=BAD_CALIBRATIONS)
+def test_bad_calibrations_say_why(samples, words):
+    with pytest.raises(ProfileError, match=words):
+        P.build(samples, "x")
+
+
+def test_a_few_empty_frames_are_tolerated():
+    samples = [*calibration(9), nobody(2.0)]
+    assert P.build(samples, "x").samples == 9
+
+
+# -- save and load ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def profile() -> P.Profile:
+    return P.build(calibration(), "home")
+
+
+def test_save_by_name_is_private_and_round_trips(profile, tmp_path):
+    path = P.save(profile, "home")
+    # conftest points XDG_DATA_HOME at tmp_path / "xdg_data_home"
+    assert path == tmp_path / "xdg_data_home" / "posture-monitor" / "profiles" / "home.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert [p.name for p in path.parent.iterdir()] == ["home.json"]  # no temp file left
+    loaded = P.load("home")
+    assert loaded.to_json() == profile.to_json()
+    assert loaded.view is View.SIDE and loaded.name == "home"
+    assert loaded.baseline["trunk_incl_deg"].std == pytest.approx(
+        profile.baseline["trunk_incl_deg"].std, abs=1e-5
+    )
+
+
+def test_save_to_a_path(profile, tmp_path):
+    path = P.save(profile, str(tmp_path / "sub" / "mine.json"))
+    assert path.is_file() and P.load(str(path)).to_json() == profile.to_json()
+
+
+def test_save_is_atomic(profile, monkeypatch):
+    path = P.save(profile, "home")
+    before = path.read_text()
+
+    def broken(self):
+        raise RuntimeError("disk full halfway")
+
+    monkeypatch.setattr(P.Profile, "to_json", broken)
+    with pytest.raises(RuntimeError):
+        P.save(profile, "home")
+    assert path.read_text() == before
+    assert [p.name for p in path.parent.iterdir()] == ["home.json"]
+
+
+@pytest.mark.parametrize("name", ["bad name", "", "-x", "a" * 65, "über"])
+def test_bad_profile_names(name):
+    with pytest.raises(ProfileError, match="not allowed"):
+        P.path_for(name)
+
+
+def _valid() -> dict:
+    return P.build(calibration(), "home").to_json()
+
+
+def _with(change) -> str:
+    data = _valid()
+    change(data)
+    return json.dumps(data)
+
+
+# (file content, words the error must contain)
+BAD_FILES = {
+    "empty": ("", "corrupt"),
+    "truncated": (json.dumps(_valid())[:40], "corrupt"),
+    "not an object": ("[1, 2, 3]", "not a JSON object"),
+    "version 2": (_with(lambda d: d.update(version=2)), "version 2 profile"),
+    "no version": (_with(lambda d: d.pop("version")), "version None"),
+    "no camera": (_with(lambda d: d.pop("camera")), "not a valid calibration profile"),
+    "unknown view": (_with(lambda d: d.update(view="top")), "not a valid"),
+    "negative spread": (
+        _with(lambda d: d["baseline"]["trunk_incl_deg"].update(std=-1)),
+        "not a valid",
+    ),
+    "NaN baseline": (
+        _with(lambda d: d["baseline"]["trunk_incl_deg"].update(mean=float("nan"))),
+        "not a valid",
+    ),
+    "zero scale": (_with(lambda d: d["camera"].update(scale_px=0)), "not a valid"),
+    "string for a number": (
+        _with(lambda d: d["camera"].update(anchor_x_px="left")),
+        "not a valid",
+    ),
+    "infinite frame width (1e400)": (
+        _with(lambda d: d["camera"].update(frame_width=1)).replace(
+            '"frame_width": 1', '"frame_width": 1e400'
+        ),
+        "not a valid",
+    ),
+    "400-digit baseline mean": (
+        _with(lambda d: d["baseline"]["trunk_incl_deg"].update(mean=10**400)),
+        "not a valid",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "words"), BAD_FILES.values(), ids=BAD_FILES)
+def test_bad_profile_files_say_why(text, words, tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(text)
+    with pytest.raises(ProfileError, match=words) as error:
+        P.load(str(path))
+    assert "calibrate" in str(error.value)
+
+
+def test_missing_profile(tmp_path):
+    with pytest.raises(ProfileError, match=r"no calibration profile .*posture-monitor calibrate"):
+        P.load("nobody-here")
+    with pytest.raises(ProfileError, match="no calibration profile"):
+        P.load(str(tmp_path / "missing.json"))
+
+
+def test_unreadable_profiles(tmp_path):
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ProfileError, match="cannot read"):
+        P.load(str(binary))
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    with pytest.raises(ProfileError, match="cannot read"):
+        P.load(str(folder))
+
+
+# -- properties: whatever the file holds, a Profile or a ProfileError ------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**300, max_value=10**400)
+    | st.floats()  # includes inf and nan, which json writes and reads back
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _paths(data, prefix=()):
+    """Every key path into a nested dict."""
+    for key, value in data.items():
+        yield (*prefix, key)
+        if isinstance(value, dict):
+            yield from _paths(value, (*prefix, key))
+
+
+VALID = _valid()
+PATHS = list(_paths(VALID))
+
+
+def _judge(data) -> None:
+    try:
+        result = P.Profile.from_json(data)
+    except ProfileError:
+        return
+    assert isinstance(result, P.Profile)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_random_json_is_a_profile_or_a_profile_error(data):
+    _judge(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(PATHS), st.one_of(st.just("delete"), json_values)),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_mutated_profiles_are_a_profile_or_a_profile_error(edits):
+    data = copy.deepcopy(VALID)
+    for path, value in edits:
+        node = data
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        if value == "delete":
+            node.pop(path[-1], None)
+        else:
+            node[path[-1]] = value
+    _judge(data)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(PATHS),
+    value=json_values,
+)
+def test_mutated_profile_files_load_or_fail_cleanly(path, value, tmp_path):
+    data = copy.deepcopy(VALID)
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    file = tmp_path / "mutated.json"
+    file.write_text(json.dumps(data))  # inf and nan become Infinity and NaN
+    try:
+        loaded = P.load(str(file))
+    except ProfileError:
+        return
+    assert all(math.isfinite(b.mean) and b.std >= 0 for b in loaded.baseline.values())
+
+
+# -- the example profiles in calibration/ ----------------------------------------------------
+
+
+def test_examples_load():
+    side = P.load(str(EXAMPLES / "example_side.json"))
+    front = P.load(str(EXAMPLES / "example_front.json"))
+    assert side.view is View.SIDE and side.name == "example_side"
+    assert front.view is View.FRONT and front.name == "example_front"
+    assert {"trunk_incl_deg", "trunk_thigh_deg", "neck_incl_deg"} <= set(side.baseline)
+    assert {"head_height", "ear_height", "shoulder_tilt_deg"} <= set(front.baseline)
+
+
+def test_examples_judge_the_photos_they_came_from():
+    """The example side profile sees slouch in the hunchback photos; the
+    front one sees the case1 head poke."""
+    side = P.load(str(EXAMPLES / "example_side.json"))
+    front = P.load(str(EXAMPLES / "example_front.json"))
+    files = sorted(p.name for p in Path(estimated("stills/nvinayvarma", None).source).iterdir())
+    judged = {
+        name: PostureMonitor(DEFAULTS.posture, side).step(sample, seated=True)
+        for name, sample in zip(files, estimated("stills/nvinayvarma", None).samples, strict=True)
+    }
+    for name, step in judged.items():
+        if name.startswith("hunchback"):
+            assert "slouch" in step.issues, name
+        if name.startswith("straight"):
+            assert step.state is PostureState.GOOD, name
+    for sample in estimated("stills/vincent_neck_pose/case1", None).samples:
+        step = PostureMonitor(DEFAULTS.posture, front).step(at(sample, 0.0), seated=True)
+        assert step.state is PostureState.DRIFT
+
+
+def test_readme_documents_every_profile_field():
+    readme = (EXAMPLES / "README.md").read_text()
+    keys = (
+        set(VALID) - {"camera", "baseline"}
+        | {f"camera.{k}" for k in VALID["camera"]}
+        | {"baseline.METRIC.mean", "baseline.METRIC.std"}
+    )
+    for key in keys:
+        assert f"`{key}`" in readme, key
+    for metric in set(_valid()["baseline"]) | set(P.build([front_figure()] * 3, "f").baseline):
+        assert f"`{metric}`" in readme, metric
