@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 # ALSA headers for simpleaudio's build; the rest is for tests that play sound
 # into a file (alsa-utils), open windows on a virtual screen (xvfb), render the
 # HTML report (chromium) and trace system calls (strace).
-APT_PACKAGES="libasound2-dev alsa-utils libgl1 libglib2.0-0 xvfb xauth x11-utils chromium strace"
+APT_PACKAGES="libasound2-dev alsa-utils libgl1 libglib2.0-0 xvfb xauth x11-utils x11-apps xdotool chromium strace"
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""

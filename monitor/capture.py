@@ -90,14 +90,14 @@ class PacedFile:
             raise SourceError(f"cannot open {self.path} as a video (not a video, or unreadable)")
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self._frame_s = 1.0 / fps if 0 < fps < 1000 else 1 / 30
-        self._position_s = -self._frame_s  # time of the last grabbed frame
+        self._next = 0  # index of the next frame to grab (counted: no rounding drift)
 
     def read(self) -> np.ndarray:
         target = self.clock() - self._started
         grabbed = False
-        while self._position_s + self._frame_s <= target or not grabbed:
+        while self._next * self._frame_s <= target + 1e-6 or not grabbed:
             if not self._cap.grab():
-                if self._position_s < 0:
+                if self._next == 0:
                     raise SourceError(f"{self.path} holds no readable video frames")
                 if not self.loop:
                     raise EndOfSource(self.name)
@@ -108,7 +108,7 @@ class PacedFile:
                 continue
             grabbed = True
             self.frames_grabbed += 1
-            self._position_s += self._frame_s
+            self._next += 1
         ok, image = self._cap.retrieve()
         if not ok or image is None:
             raise SourceError(f"{self.path}: a frame could not be decoded")

@@ -288,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="database file (default: in the user data folder)")
     p.add_argument("--loop", action="store_true", help="with a video file: start over at the end")
     p.add_argument("--quiet", action="store_true", help="no chimes (alerts are still recorded)")
+    p.add_argument(  # also after the command: `posture-monitor run --verbose`
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        help="log more detail on stderr",
+    )
     _add_model_option(p)
     _add_settings_options(p)
 

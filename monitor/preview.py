@@ -5,6 +5,9 @@ Frames shown here never leave memory. `q`, Esc or closing the window quits.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -17,45 +20,71 @@ from monitor.tracker import Step
 
 WINDOW = "posture-monitor"
 GOOD, DRIFT, NEUTRAL = (80, 200, 80), (40, 80, 240), (200, 200, 200)
+HEIGHT_PX = 480  # the frame is shown this tall, whatever the camera gives
+MIN_WIDTH_PX = 640  # room for the text panel
+LINE_PX = 20
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _colour(posture: PostureState) -> tuple[int, int, int]:
+    return {PostureState.DRIFT: DRIFT, PostureState.GOOD: GOOD}.get(posture, NEUTRAL)
+
+
+def _wrap(parts: list[str], width_px: int) -> list[str]:
+    """Join status parts into lines that fit the panel."""
+    lines: list[str] = []
+    for part in parts:
+        joined = f"{lines[-1]} | {part}" if lines else part
+        if lines and cv2.getTextSize(joined, FONT, 0.5, 1)[0][0] <= width_px - 20:
+            lines[-1] = joined
+        else:
+            lines.append(part)
+    return lines
 
 
 def draw(
     image: np.ndarray, sample: PoseSample, step: Step, profile: Profile | None, rate_fps: float
 ) -> np.ndarray:
-    """A copy of the frame with the overlay drawn on it."""
-    canvas = image.copy()
-    posture = step.sample.posture
-    colour = (
-        DRIFT
-        if posture is PostureState.DRIFT
-        else GOOD
-        if posture is PostureState.GOOD
-        else NEUTRAL
-    )
+    """The frame, scaled to HEIGHT_PX, with the skeleton on it and a text panel below."""
+    scale = HEIGHT_PX / image.shape[0]
+    frame = cv2.resize(image, (round(image.shape[1] * scale), HEIGHT_PX))
+    colour = _colour(step.sample.posture)
     if sample.present:
         for a, b in CONNECTIONS:
             if sample.visible(a) and sample.visible(b):
-                pa = tuple(int(v) for v in sample.xy(a))
-                pb = tuple(int(v) for v in sample.xy(b))
-                cv2.line(canvas, pa, pb, colour, 2, cv2.LINE_AA)
-    lines = [status_line(step, rate_fps)]
+                pa = tuple(int(v * scale) for v in sample.xy(a))
+                pb = tuple(int(v * scale) for v in sample.xy(b))
+                cv2.line(frame, pa, pb, colour, 3, cv2.LINE_AA)
+    width = max(frame.shape[1], MIN_WIDTH_PX)
+    lines = _wrap(status_line(step, rate_fps).split(" | "), width)
     for key, value in sorted(step.sample.metrics.items()):
         base = profile.baseline.get(key) if profile else None
-        text = f"{key} {value:+.2f}"
+        text = f"{key} {value:+.1f}"
         if base is not None:
-            text += f" (baseline {base.mean:+.2f}, {value - base.mean:+.2f})"
+            text += f"   baseline {base.mean:+.1f}   change {value - base.mean:+.1f}"
         lines.append(text)
-    y = 22
-    for text in lines:
-        cv2.putText(canvas, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
-        cv2.putText(canvas, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
-        y += 20
+    panel = np.zeros((LINE_PX * len(lines) + 10, width, 3), np.uint8)
+    for i, text in enumerate(lines):
+        ink = colour if i == 0 else (230, 230, 230)
+        cv2.putText(panel, text, (10, LINE_PX * (i + 1)), FONT, 0.5, ink, 1, cv2.LINE_AA)
+    canvas = np.zeros((HEIGHT_PX + panel.shape[0], width, 3), np.uint8)
+    canvas[:HEIGHT_PX, : frame.shape[1]] = frame
+    canvas[HEIGHT_PX:] = panel
     return canvas
+
+
+def _font_dir() -> None:
+    # OpenCV's Qt ships no fonts and complains on every window; use the system's.
+    for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts"):
+        if Path(folder).is_dir():
+            os.environ.setdefault("QT_QPA_FONTDIR", folder)
+            return
 
 
 class Preview:
     def __init__(self) -> None:
-        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+        _font_dir()
+        cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
         self.open = True
 
     def show(self, canvas: np.ndarray) -> bool:

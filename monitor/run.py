@@ -25,15 +25,18 @@ import numpy as np
 from monitor import metrics
 from monitor.alerts import format_minutes
 from monitor.capture import CameraLost, Capture, EndOfSource
+from monitor.posture import RECALIBRATE
 from monitor.sample import PoseSample
 from monitor.settings import Settings
-from monitor.status import status_line
+from monitor.status import MOVED, status_line
 from monitor.timeline import Alert, PostureState, Presence
 from monitor.tracker import Step, Tracker
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 60.0
+# Without a terminal the status goes out as a line this often (and on changes).
+STATUS_EVERY_S = 60.0
 # An unchanged frame reuses the last pose for at most this long, so a
 # frozen picture cannot hide a real change for ever.
 MAX_REUSE_S = 30.0
@@ -105,6 +108,7 @@ class LiveMonitor:
         paused_until: Callable[[float], float | None] = lambda now: None,
         out: TextIO = sys.stderr,
         on_frame: Callable[[np.ndarray, PoseSample, Step, float], bool] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.open_capture = open_capture
         self.estimator = estimator
@@ -117,7 +121,7 @@ class LiveMonitor:
         self.out = out
         self.on_frame = on_frame
         self.session = Session()
-        self._stop = threading.Event()
+        self._stop = stop or threading.Event()
         self._capture: Capture | None = None
         # The tracker's t is seconds since `origin` on the wall clock (the
         # recorder maps it back with the same origin).
@@ -127,7 +131,11 @@ class LiveMonitor:
         self._changes = ChangeDetector(settings.sampling.still_threshold)
         self._backoff_s = 1.0
         self._retry_at = 0.0
+        self._lost_since: float | None = None  # wall time the camera was lost
         self._last_status = -np.inf
+        self._last_line_t = -np.inf
+        self._last_note = ""
+        self._moved = False
         self._repeats: dict[str, int] = {}
         self._bout_seen: float | None = None
         self.last_step: Step | None = None
@@ -180,7 +188,8 @@ class LiveMonitor:
         until = self.paused_until(wall)
         if until is not None:
             self._release()
-            self.note = f"paused for {format_minutes(until - wall)}"
+            self.last_step = None  # nothing is seen: unknown, never sitting
+            self.note = f"paused until {time.strftime('%H:%M', time.localtime(until))}"
             self._status(self._now(), force=False)
             return
         if self._capture is None and not self._reconnect(wall):
@@ -198,11 +207,8 @@ class LiveMonitor:
 
     def step(self, t: float, image: np.ndarray) -> Step:
         previous = self._last_sample
-        if (
-            previous is not None
-            and t - previous.t_s < MAX_REUSE_S
-            and not self._changes.changed(image)
-        ):
+        changed = self._changes.changed(image)  # also remembers the first frame
+        if previous is not None and t - previous.t_s < MAX_REUSE_S and not changed:
             sample = PoseSample(t, previous.width, previous.height, previous.image, previous.world)
             self.session.reused += 1
         else:
@@ -215,6 +221,7 @@ class LiveMonitor:
             self.recorder.add(step, metrics.hips_visible(sample))
         for alert in step.alerts:
             self._alert(alert)
+        self._camera_moved(step)
         self._status(t, force=False)
         if self.on_frame is not None and not self.on_frame(image, sample, step, self.rate()):
             self.stop()
@@ -246,28 +253,44 @@ class LiveMonitor:
         self.out.flush()
         log.info("alert %s (%s): %s", alert.kind, outcome, alert.detail)
 
+    def _camera_moved(self, step: Step) -> None:
+        """Say once, clearly, when posture is not judged because the camera moved."""
+        moved = RECALIBRATE in step.notes
+        if moved and not self._moved:
+            stamp = time.strftime("%H:%M", time.localtime(self.wall()))
+            self.out.write(f"\n[{stamp}] {MOVED}\n")
+            self.out.flush()
+            log.info("%s", MOVED)
+        if moved or step.sample.posture is not PostureState.UNKNOWN:
+            self._moved = moved
+
     def _reconnect(self, wall: float) -> bool:
         if wall < self._retry_at:
-            self.note = f"camera unavailable, retrying in {self._retry_at - wall:.0f} s"
             return False
         try:
             self._capture = self.open_capture()
         except CameraLost as exc:
             self._lost(wall, str(exc))
             return False
-        if self.session.camera_losses:
-            log.warning("camera is back")
+        if self._lost_since is not None:
+            log.warning("the camera is back after %s", format_minutes(wall - self._lost_since))
+        self._lost_since = None
         self._backoff_s = 1.0
+        self.note = ""
         return True
 
     def _lost(self, wall: float, why: str) -> None:
         """The camera is gone or busy: state unknown (a gap), retry with back-off."""
         self._release()
-        self.session.camera_losses += 1
+        self.last_step = None  # unknown until a frame arrives: never sitting
+        if self._lost_since is None:
+            self._lost_since = wall
+            self.session.camera_losses += 1
         log.warning("%s; retrying in %.0f s", why, self._backoff_s)
         self._retry_at = wall + self._backoff_s
         self._backoff_s = min(self._backoff_s * 2, MAX_BACKOFF_S)
-        self.note = f"camera unavailable: {why}"
+        self.note = f"camera unavailable ({why}), retrying"
+        self._status(self._now(), force=False)
 
     def _release(self) -> None:
         if self._capture is not None:
@@ -275,13 +298,18 @@ class LiveMonitor:
             self._capture = None
 
     def _status(self, t: float, force: bool) -> None:
-        if not force and t - self._last_status < 1.0:
+        """On a terminal, rewrite the status line (at most once a second); else
+        write it as a line every STATUS_EVERY_S and whenever the note changes."""
+        changed = self.note != self._last_note
+        if not force and not changed and t - self._last_status < 1.0:
             return
         self._last_status = t
+        self._last_note = self.note
         line = status_line(self.last_step, self.rate(), self.note)
         if self.out.isatty():
             self.out.write("\r\x1b[K" + line)
-        elif force or self.session.analysed % 60 == 1:
+        elif force or changed or t - self._last_line_t >= STATUS_EVERY_S:
+            self._last_line_t = t
             self.out.write(line + "\n")
         self.out.flush()
 
@@ -305,6 +333,8 @@ class LiveMonitor:
         if s.good_steps + s.drift_steps:
             share = s.good_steps / (s.good_steps + s.drift_steps)
             posture = f", posture good {100 * share:.0f}% of judged time"
+        if s.camera_losses:
+            posture += f", camera lost {s.camera_losses} time(s)"
         return (
             f"monitored {format_minutes(s.last_t - s.started_t)}: sat {format_minutes(sat)} in "
             f"{len(bouts)} bout(s) (longest {format_minutes(longest)}), "

@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -84,11 +85,11 @@ def file_logging(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def stop_on_signals(monitor: LiveMonitor) -> Iterator[None]:
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM end the loop cleanly instead of killing it mid-write."""
     handlers = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
-        handlers[signum] = signal.signal(signum, lambda *_: monitor.stop())
+        handlers[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
         yield
     finally:
@@ -141,20 +142,25 @@ def run(
     from monitor.pose import PoseEstimator
 
     profile = load_profile(profile_name, profile_explicit)
-    if profile is None:
-        profile = offer_calibration(source, profile_name, model, settings)
     try:  # the first open tells a missing camera (an error) from a busy one (retried)
         first = open_capture(source, loop)
     except CameraLost as exc:
         log.warning("%s; will retry", exc)
         first = None
+    if profile is None:
+        if first is not None and sys.stdin.isatty():
+            first.release()  # calibration opens the camera itself
+            first = None
+        profile = offer_calibration(source, profile_name, model, settings)
     captures = iter([first] if first is not None else [])
 
     def open_next():  # type: ignore[no-untyped-def]
         return next(captures, None) or open_capture(source, loop)
 
+    stop = threading.Event()
     with ExitStack() as stack:
         stack.enter_context(file_logging(log_file()))
+        stack.enter_context(stop_on_signals(stop))  # before the slow start-up
         estimator = stack.enter_context(PoseEstimator(model))
         origin = time.time()
         recorder = _recorder(stack, db, source, model, profile, settings, origin)
@@ -167,12 +173,11 @@ def run(
             settings,
             recorder=recorder,
             announcer=announcer,
+            origin=origin,
             paused_until=paused_until,
             on_frame=on_frame,
+            stop=stop,
         )
-        if profile is None:
-            monitor.note = "posture needs calibration"
-        stack.enter_context(stop_on_signals(monitor))
         log.info(
             "monitoring %s with %s, profile %s",
             source,
@@ -180,6 +185,9 @@ def run(
             profile.name if profile else "none",
         )
         monitor.run()
+        if announcer is not None:
+            announcer.wait(5.0)  # let a chime that is playing finish
+        log.info("stopped: %s", monitor.summary())
         print(monitor.summary())
         if recorder is not None:
             if recorder.failed:

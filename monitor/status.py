@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from monitor.posture import RECALIBRATE
 from monitor.timeline import PostureState, Presence
 from monitor.tracker import Step
+
+# Said once when posture stops being judged because the camera moved.
+MOVED = (
+    "the camera looks moved since calibration, so posture is not judged: "
+    "recalibrate? (posture-monitor calibrate)"
+)
 
 
 def clock_text(seconds: float) -> str:
@@ -12,10 +19,28 @@ def clock_text(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+def posture_text(step: Step) -> str | None:
+    """The posture part: good, the main issue, or why it is not judged."""
+    sample = step.sample
+    if sample.posture is PostureState.DRIFT:
+        return f"posture: {', '.join(i.replace('_', ' ') for i in sample.issues)}"
+    if sample.posture is PostureState.GOOD:
+        return "posture good"
+    if sample.presence is not Presence.SEATED:
+        return None
+    if RECALIBRATE in step.notes:
+        return "camera moved: recalibrate?"
+    note = step.notes[0] if step.notes else "unknown"
+    return note if note.startswith("posture") else f"posture: {note}"
+
+
 def status_line(step: Step | None, rate_fps: float, note: str = "") -> str:
-    """A compact status: `seated | sitting 42:10 | break in 7:50 | posture good | 2.0 fps`."""
+    """A compact status: `seated | sitting 42:10 | break in 7:50 | posture good | 2.0 fps`.
+
+    Without a step (the camera is lost, the monitor paused) the state is unknown.
+    """
     if step is None:
-        return f"{note or 'starting'} | {rate_fps:.1f} fps"
+        return f"{'unknown | ' + note if note else 'starting'} | {rate_fps:.1f} fps"
     sample = step.sample
     parts = [sample.presence.value]
     if step.sitting_s > 0:
@@ -23,13 +48,9 @@ def status_line(step: Step | None, rate_fps: float, note: str = "") -> str:
     if step.break_due_in_s is not None:
         due = step.break_due_in_s
         parts.append("break due now" if due <= 0 else f"break in {clock_text(due)}")
-    if sample.posture is PostureState.DRIFT:
-        parts.append(f"posture: {', '.join(i.replace('_', ' ') for i in sample.issues)}")
-    elif sample.posture is PostureState.GOOD:
-        parts.append("posture good")
-    elif sample.presence is Presence.SEATED:
-        parts.append(f"posture: {step.notes[0] if step.notes else 'unknown'}".replace(
-            "posture: posture", "posture"))
+    posture = posture_text(step)
+    if posture:
+        parts.append(posture)
     if note:
         parts.append(note)
     parts.append(f"{rate_fps:.1f} fps")

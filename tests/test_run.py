@@ -1,0 +1,412 @@
+"""The live loop on simulated time: a fake wall clock, a fake camera, hand-made poses.
+
+`LiveMonitor.tick()` is one turn of the loop; these tests call it and move the
+fake clock on by one sampling interval, so an hour of sitting takes well
+under a second and every retry of a lost camera happens at a known time.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor import settings as config
+from monitor.capture import CameraLost, EndOfSource, PacedFile
+from monitor.landmarks import COUNT, Landmark
+from monitor.run import LiveMonitor
+from monitor.sample import VISIBILITY, PoseSample, X, Y
+from monitor.status import MOVED, status_line
+from monitor.store import Store
+from monitor.timeline import Alert, PostureState, Presence, TimelineSample
+from monitor.tracker import Step, Tracker
+
+W, H = 640, 480
+
+
+def seated(t: float) -> PoseSample:
+    """Someone seen from the side on a chair: trunk upright, thigh level."""
+    points = {
+        Landmark.NOSE: (345, 95),
+        Landmark.LEFT_EAR: (305, 105),
+        Landmark.LEFT_SHOULDER: (300, 170),
+        Landmark.RIGHT_SHOULDER: (296, 172),
+        Landmark.LEFT_HIP: (300, 330),
+        Landmark.RIGHT_HIP: (296, 330),
+        Landmark.LEFT_KNEE: (440, 330),
+        Landmark.RIGHT_KNEE: (436, 330),
+    }
+    image = np.zeros((COUNT, 5))
+    for landmark, (x, y) in points.items():
+        image[landmark, [X, Y]] = x / W, y / H
+        image[landmark, VISIBILITY] = image[landmark, 4] = 0.99
+    return PoseSample(t, W, H, image)
+
+
+def nobody(t: float) -> PoseSample:
+    return PoseSample(t, W, H)
+
+
+class Clock:
+    def __init__(self, t: float = 1_800_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class Camera:
+    """A capture factory: each frame differs (so each is analysed); fails on cue."""
+
+    def __init__(self, clock: Clock, lost: tuple[float, float] | None = None) -> None:
+        self.clock, self.lost = clock, lost
+        self.opened: list[float] = []  # wall times of every attempt to open
+        self.released = 0
+        self.frames = 0
+
+    def _gone(self) -> bool:
+        return self.lost is not None and self.lost[0] <= self.clock.t < self.lost[1]
+
+    def __call__(self) -> Camera:
+        self.opened.append(self.clock.t)
+        if self._gone():
+            raise CameraLost("camera 0 stopped delivering frames")
+        return self
+
+    name = "fake camera"
+
+    def read(self) -> np.ndarray:
+        if self._gone():
+            raise CameraLost("camera 0 stopped delivering frames")
+        self.frames += 1
+        return np.full((24, 32, 3), (self.frames * 37) % 256, np.uint8)
+
+    def release(self) -> None:
+        self.released += 1
+
+
+class Estimator:
+    def __init__(self, who=seated) -> None:  # type: ignore[no-untyped-def]
+        self.who = who
+        self.calls = 0
+
+    def estimate(self, t_s: float, bgr: np.ndarray) -> PoseSample:
+        self.calls += 1
+        return self.who(t_s)
+
+
+class Announcer:
+    def __init__(self) -> None:
+        self.heard: list[tuple[Alert, int]] = []
+
+    def announce(self, alert: Alert, repeat: int = 0) -> str:
+        self.heard.append((alert, repeat))
+        return "played"
+
+
+def make(
+    clock: Clock,
+    camera: Camera | None = None,
+    estimator: Estimator | None = None,
+    *assignments: str,
+    **kw,  # type: ignore[no-untyped-def]
+) -> LiveMonitor:
+    settings = config.load(Path("/nonexistent.toml"), list(assignments)).settings
+    return LiveMonitor(
+        camera or Camera(clock),
+        estimator or Estimator(),
+        Tracker(settings),
+        settings,
+        wall=clock,
+        out=io.StringIO(),
+        **kw,
+    )
+
+
+def run_for(monitor: LiveMonitor, clock: Clock, seconds: float) -> None:
+    """Turn the loop at its own rate for `seconds` of simulated wall time."""
+    end = clock.t + seconds
+    while clock.t < end - 1e-9:
+        monitor.tick()
+        clock.t += 1.0 / monitor.rate()
+
+
+def test_the_hand_made_figure_is_seated_and_nobody_is_away() -> None:
+    tracker = Tracker(config.DEFAULTS)
+    steps = [tracker.step(seated(t / 2)) for t in range(6)]
+    assert steps[-1].sample.presence is Presence.SEATED
+    steps = [tracker.step(nobody(3 + t / 2)) for t in range(6)]
+    assert steps[-1].sample.presence is Presence.AWAY
+
+
+def test_an_hour_of_sitting_raises_a_break_alert_at_3000_s() -> None:
+    clock = Clock()
+    start = clock.t
+    announcer = Announcer()
+    monitor = make(clock, announcer=announcer)
+    run_for(monitor, clock, 3600)
+    breaks = [a for a in monitor.session.alerts if a.kind == "break"]
+    assert breaks, monitor.out.getvalue()[-500:]
+    assert breaks[0].t == pytest.approx(3000, abs=1.0)
+    # Then every break_repeat_s (600 s) while still seated, louder each time.
+    assert [round(a.t) for a in breaks] == [3000, 3600][: len(breaks)]
+    assert [r for a, r in announcer.heard if a.kind == "break"] == list(range(len(breaks)))
+    step = monitor.last_step
+    assert step is not None and step.sample.presence is Presence.SEATED
+    assert step.sitting_s == pytest.approx(3600, abs=1.0)
+    # About two analysed frames a second, all of them seated.
+    assert monitor.session.analysed == pytest.approx(2 * 3600, rel=0.01)
+    assert monitor.session.seated_steps >= monitor.session.analysed - 5
+    out = monitor.out.getvalue()
+    assert "break: You have been sitting for 50 min" in out
+    assert clock.t - start >= 3600
+
+
+def test_a_suspend_is_a_gap_not_sitting_and_ends_the_bout(tmp_path: Path) -> None:
+    from monitor.recorder import Recorder
+
+    clock = Clock()
+    origin = clock.t
+    settings = config.DEFAULTS
+    with Store.open(tmp_path / "m.db") as store:
+        recorder = Recorder(store, source="cam", model="full", settings=settings, started_at=origin)
+        monitor = make(clock, recorder=recorder, origin=origin)
+        run_for(monitor, clock, 600)
+        before = monitor.last_step
+        assert before is not None and before.sitting_s == pytest.approx(600, abs=1)
+        clock.t += 2 * 3600  # the lid closed for two hours
+        run_for(monitor, clock, 120)
+        monitor.finish()
+        rows = store.conn.execute(
+            "SELECT sum(seated_s), sum(dur_s), max(t) - min(t) FROM samples"
+        ).fetchone()
+        bouts = store.conn.execute("SELECT t_start, t_end FROM bouts ORDER BY t_start").fetchall()
+    bouts_rel = [(round(a - origin), round(b - origin)) for a, b in bouts]
+    # The first bout ends where the frames stopped; sitting starts again after.
+    assert len(bouts_rel) == 2, bouts_rel
+    assert bouts_rel[0][1] == pytest.approx(600, abs=2)
+    assert bouts_rel[1][0] == pytest.approx(600 + 7200, abs=2)
+    assert [b.duration_s for b in monitor.tracker.bouts] == pytest.approx([600, 120], abs=2)
+    # Only the seen minutes are recorded as sitting, never the two hours.
+    seated_s, monitored_s, span_s = rows
+    assert seated_s == pytest.approx(720, abs=10)
+    assert monitored_s == pytest.approx(720, abs=10)
+    assert span_s > 7200
+    assert not [a for a in monitor.session.alerts if a.kind == "break"]
+
+
+def test_the_rate_is_fast_while_a_change_is_pending_and_slow_when_away() -> None:
+    clock = Clock()
+    estimator = Estimator(seated)
+    monitor = make(
+        clock, None, estimator,
+        "sampling.fps=3", "sampling.fast_fps=8", "sampling.away_fps=0.25",
+    )
+    assert monitor.rate() == 3  # nothing seen yet
+    run_for(monitor, clock, 60)
+    assert monitor.rate() == 3
+    assert not monitor.tracker.pending()
+    estimator.who = nobody  # the person leaves
+    rates = []
+    for _ in range(400):
+        monitor.tick()
+        rates.append((monitor.rate(), monitor.tracker.pending()))
+        clock.t += 1.0 / monitor.rate()
+    assert rates[0] == (8, True)
+    pending = [r for r, p in rates if p]
+    assert pending and set(pending) == {8}
+    # Once the absence is confirmed and the bout has ended (a break), it slows down.
+    assert monitor.tracker.sitting.bout_start is None
+    assert rates[-1] == (0.25, False)
+    assert "0.2 fps" in status_line(monitor.last_step, monitor.rate()) or "0.3 fps" in (
+        status_line(monitor.last_step, monitor.rate())
+    )
+    estimator.who = seated  # back: fast again until the change is confirmed
+    monitor.tick()
+    assert monitor.rate() == 8
+
+
+def test_a_lost_camera_is_unknown_retried_with_back_off_and_resumes(tmp_path: Path) -> None:
+    from monitor.recorder import Recorder
+
+    clock = Clock()
+    origin = clock.t
+    camera = Camera(clock, lost=(origin + 100, origin + 200))
+    with Store.open(tmp_path / "m.db") as store:
+        recorder = Recorder(
+            store, source="cam", model="full", settings=config.DEFAULTS, started_at=origin
+        )
+        monitor = make(clock, camera, recorder=recorder, origin=origin)
+        run_for(monitor, clock, 100)
+        assert monitor.last_step is not None
+        assert monitor.last_step.sample.presence is Presence.SEATED
+        frames = camera.frames
+        run_for(monitor, clock, 50)
+        # Lost: the state is unknown, nothing is analysed, the camera is released.
+        assert monitor.last_step is None
+        assert camera.frames == frames
+        assert camera.released >= 1
+        assert "camera unavailable" in monitor.note
+        assert status_line(monitor.last_step, monitor.rate(), monitor.note).startswith(
+            "unknown | camera unavailable"
+        )
+        run_for(monitor, clock, 100)
+        monitor.finish()
+        seated_s = store.conn.execute("SELECT sum(seated_s) FROM samples").fetchone()[0]
+    # Retries after 1, 2, 4, ... s (at most 60 s apart) until the camera is back.
+    waits = np.diff([t - origin for t in camera.opened[1:]]).round(1).tolist()
+    assert [round(t - origin, 1) for t in camera.opened[:3]] == [0.0, 101.0, 103.0]
+    assert waits == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
+    back_at = camera.opened[-1] - origin
+    assert back_at == pytest.approx(223)
+    assert monitor.last_step is not None
+    assert monitor.last_step.sample.presence is Presence.SEATED
+    assert monitor.note == ""
+    assert monitor.session.camera_losses == 1
+    # The 123 s without a camera are not sitting: a break between two bouts.
+    assert [(round(b.start), round(b.end)) for b in monitor.tracker.bouts] == [(0, 100), (223, 250)]
+    assert seated_s == pytest.approx(100 + 27, abs=6)
+    out = monitor.out.getvalue()
+    assert "unknown | camera unavailable (camera 0 stopped delivering frames), retrying" in out
+    assert out.count("camera unavailable") <= 3  # a line on the change, not one per retry
+    assert "camera lost 1 time(s)" in monitor.summary()
+
+
+def test_a_pause_releases_the_camera_and_resumes_by_itself() -> None:
+    clock = Clock()
+    camera = Camera(clock)
+    pause_end = clock.t + 90
+    pause_start = clock.t + 30
+    monitor = make(
+        clock, camera,
+        paused_until=lambda now: pause_end if pause_start <= now < pause_end else None,
+    )
+    run_for(monitor, clock, 40)
+    assert camera.released == 1
+    assert monitor.last_step is None
+    assert monitor.note.startswith("paused until ")
+    frames = camera.frames
+    run_for(monitor, clock, 40)
+    assert camera.frames == frames  # nothing read while paused
+    run_for(monitor, clock, 30)
+    assert camera.frames > frames
+    assert len(camera.opened) == 2
+    assert monitor.last_step is not None and monitor.note == ""
+
+
+def test_unchanged_frames_reuse_the_last_pose_instead_of_running_the_model() -> None:
+    clock = Clock()
+    estimator = Estimator()
+
+    class Still(Camera):
+        def read(self) -> np.ndarray:
+            self.frames += 1
+            return np.zeros((24, 32, 3), np.uint8)
+
+    monitor = make(clock, Still(clock), estimator)
+    run_for(monitor, clock, 20)
+    assert monitor.session.analysed == 40
+    assert estimator.calls == 1  # the same picture: analysed once
+    run_for(monitor, clock, 40)
+    assert estimator.calls == 2  # but looked at again after MAX_REUSE_S
+
+
+class MovedTracker(Tracker):
+    """A tracker whose posture step says the camera moved (as PostureMonitor does)."""
+
+    moved = True
+
+    def step(self, sample: PoseSample) -> Step:
+        step = super().step(sample)
+        s = step.sample
+        return Step(
+            TimelineSample(
+                s.t, s.presence, PostureState.UNKNOWN if self.moved else PostureState.GOOD, (), {}
+            ),
+            step.alerts, step.events, step.sitting_s, step.break_due_in_s,
+            ("pelvic tilt not observable", "recalibrate?") if self.moved else (),
+        )
+
+
+def test_a_moved_camera_says_recalibrate_once_and_in_the_status_line() -> None:
+    clock = Clock()
+    settings = config.DEFAULTS
+    tracker = MovedTracker(settings)
+    monitor = LiveMonitor(
+        Camera(clock), Estimator(), tracker, settings, wall=clock, out=io.StringIO()
+    )
+    run_for(monitor, clock, 30)
+    out = monitor.out.getvalue()
+    assert out.count(MOVED) == 1
+    assert "recalibrate? (posture-monitor calibrate)" in MOVED
+    line = status_line(monitor.last_step, monitor.rate())
+    assert "camera moved: recalibrate?" in line
+    tracker.moved = False
+    run_for(monitor, clock, 5)
+    tracker.moved = True
+    run_for(monitor, clock, 5)
+    assert monitor.out.getvalue().count(MOVED) == 2  # said again after it had cleared
+
+
+@pytest.mark.parametrize(
+    ("presence", "posture", "issues", "notes", "sitting_s", "due_s", "expected"),
+    [
+        ("seated", "good", (), (), 2530, 470, "seated | sitting 42:10 | break in 7:50 | "
+         "posture good | 2.0 fps"),
+        ("seated", "drift", ("slouch", "forward_head"), (), 3700, 0, "seated | sitting 1:01:40 | "
+         "break due now | posture: slouch, forward head | 2.0 fps"),
+        ("seated", "unknown", (), ("posture needs calibration",), 5, 2995, "seated | sitting 0:05"
+         " | break in 49:55 | posture needs calibration | 2.0 fps"),
+        ("away", "unknown", (), (), 0, None, "away | 2.0 fps"),
+    ],
+)
+def test_status_line(presence, posture, issues, notes, sitting_s, due_s, expected) -> None:  # type: ignore[no-untyped-def]
+    step = Step(
+        TimelineSample(0.0, Presence(presence), PostureState(posture), issues, {}),
+        sitting_s=sitting_s, break_due_in_s=due_s, notes=notes,
+    )
+    assert status_line(step, 2.0) == expected
+
+
+def test_status_without_a_step_is_unknown_with_the_reason() -> None:
+    assert status_line(None, 2.0) == "starting | 2.0 fps"
+    assert status_line(None, 0.5, "paused until 14:30") == "unknown | paused until 14:30 | 0.5 fps"
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_recorded_file_is_paced_in_real_time_and_decodes_only_what_is_read(
+    short_video: Path,
+) -> None:
+    clock = StepClock()  # short_video: 3 s at 20 fps
+    capture = PacedFile(short_video, clock=clock)
+    for t in (0.0, 0.5, 1.0, 2.5):
+        clock.t = t
+        capture.read()
+        assert capture.frames_grabbed == round(t * 20) + 1
+    assert capture.frames_decoded == 4  # one decoded per read; the rest only grabbed
+    clock.t = 3.5
+    with pytest.raises(EndOfSource):
+        capture.read()
+    capture.release()
+
+
+def test_a_looping_file_starts_over_at_the_end(short_video: Path) -> None:
+    clock = StepClock()
+    capture = PacedFile(short_video, loop=True, clock=clock)
+    images = []
+    for t in (0.0, 2.9, 3.5, 4.0):
+        clock.t = t
+        images.append(capture.read())
+    assert capture.frames_grabbed == 1 + 58 + 2 + 10  # 2: the last frame, then frame 0
+    assert capture.frames_decoded == 4
+    assert np.array_equal(images[0], images[2])  # the first frame again
+    capture.release()
