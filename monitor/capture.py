@@ -77,6 +77,8 @@ class PacedFile:
         self.name = str(path)
         self.loop = loop
         self.clock = clock
+        if self.path.is_dir():
+            raise SourceError(f"{self.path} is a folder, not a video file")
         if not self.path.is_file():
             raise SourceError(f"video not found: {self.path}")
         self._open()

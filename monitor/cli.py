@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from monitor import __version__
 from monitor import settings as config
@@ -83,6 +84,16 @@ def _span(text: str) -> tuple[float, float]:
     return a, b
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, got {text}")
+    return value
+
+
 def _volume(text: str) -> float:
     try:
         value = float(text)
@@ -115,8 +126,15 @@ def _add_model_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line on stderr, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"posture-monitor: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posture-monitor",
         description="Webcam posture-and-sitting monitor: knows how long you have sat, notices "
         "posture drift from your calibrated neutral, and tells you before the damage is done.",
@@ -173,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seconds",
-        type=float,
+        type=_seconds,
         default=None,
         help="how long to collect (default: posture.calibrate_s)",
     )
@@ -590,6 +608,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    if argv is None and not (args.command == "models" and args.action == "download"):
+        # Run as a program: nothing but `models download` may reach the network.
+        from monitor import offline
+
+        offline.forbid_network()
     try:
         return COMMANDS[args.command](args)
     except MonitorError as exc:

@@ -29,3 +29,7 @@ class StoreError(MonitorError):
 
 class SoundError(MonitorError):
     """No sound backend could play; the message says what each one reported."""
+
+
+class LabelsError(MonitorError):
+    """A labels file or a timeline given to the scorer is not in the expected format."""

@@ -8,9 +8,12 @@ drift on segments that carry a posture label, with `unknown` counted wrong.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from monitor.errors import LabelsError
 
 
 @dataclass
@@ -54,23 +57,78 @@ class Score:
         }
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_clip(clip: Any, origin: str) -> dict[str, Any]:
+    """One clip's labels, or LabelsError saying what is wrong with them."""
+    if not isinstance(clip, dict) or not isinstance(clip.get("file"), str):
+        raise LabelsError(f"{origin}: each clip needs a \"file\" name")
+    where = f"{origin}, clip {clip['file']}"
+    segments = clip.get("segments", [])
+    if not isinstance(segments, list):
+        raise LabelsError(f"{where}: \"segments\" must be a list")
+    for segment in segments:
+        if not (
+            isinstance(segment, dict)
+            and _number(segment.get("start"))
+            and _number(segment.get("end"))
+            and all(isinstance(segment.get(k, ""), str) for k in ("presence", "posture"))
+        ):
+            raise LabelsError(f"{where}: a segment needs numeric start and end: {segment!r}"[:300])
+    span = clip.get("calibrate")
+    if span is not None and not (
+        isinstance(span, list) and len(span) == 2 and all(map(_number, span)) and span[0] < span[1]
+    ):
+        raise LabelsError(f"{where}: \"calibrate\" must be [START, END] seconds")
+    return clip
+
+
 def load_labels(path: Path) -> dict[str, dict[str, Any]]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {clip["file"]: clip for clip in data.get("clips", [])}
+    """The labelled clips of a labels file by file name, checked; LabelsError if unusable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LabelsError(f"labels file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise LabelsError(f"cannot read labels file {path}: {exc}") from None
+    clips = data.get("clips", []) if isinstance(data, dict) else None
+    if not isinstance(clips, list):
+        raise LabelsError(f"{path}: expected {{\"clips\": [...]}}")
+    return {c["file"]: c for c in (check_clip(c, str(path)) for c in clips)}
+
+
+def _samples(timeline: Any) -> list[tuple[float, str, str]]:
+    samples = timeline.get("samples") if isinstance(timeline, dict) else None
+    if not isinstance(samples, list):
+        raise LabelsError("timeline has no \"samples\" list")
+    out = []
+    for s in samples:
+        if not (
+            isinstance(s, dict)
+            and _number(s.get("t"))
+            and isinstance(s.get("presence"), str)
+            and isinstance(s.get("posture"), str)
+        ):
+            raise LabelsError(f"timeline sample is not {{t, presence, posture}}: {s!r}"[:300])
+        out.append((s["t"], s["presence"], s["posture"]))
+    return out
 
 
 def score(timeline: dict[str, Any], clip: dict[str, Any]) -> tuple[Score, Score]:
     """(presence score, posture score) of one timeline against one clip's labels."""
+    samples = _samples(timeline)
+    clip = check_clip(clip, "labels")
     presence, posture = Score(), Score()
-    for sample in timeline["samples"]:
-        t = sample["t"]
+    for t, seen, sat in samples:
         inside = [s for s in clip.get("segments", []) if s["start"] <= t <= s["end"]]
         truths = {s["presence"] for s in inside if "presence" in s}
         if len(truths) == 1:
-            presence.add(truths.pop(), sample["presence"])
+            presence.add(truths.pop(), seen)
         postures = {s["posture"] for s in inside if "posture" in s}
         if len(postures) == 1:
-            posture.add(postures.pop(), sample["posture"])
+            posture.add(postures.pop(), sat)
     return presence, posture
 
 

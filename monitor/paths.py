@@ -38,6 +38,14 @@ def log_dir() -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create a folder readable by the user only, and return it."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create a folder readable by the user only, and return it.
+
+    Missing parents are made private too (pathlib would give them the umask's
+    mode): the app's folder above `profiles/` holds the database.
+    """
+    missing = [path]
+    while not missing[-1].parent.exists() and missing[-1].parent != missing[-1]:
+        missing.append(missing[-1].parent)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
     return path

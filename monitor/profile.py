@@ -122,7 +122,7 @@ class Profile:
                 created=str(data.get("created", "")),
                 samples=int(data.get("samples", 0)),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise bad(f"{type(exc).__name__}: {exc}") from None
 
 
@@ -198,7 +198,7 @@ def profiles_dir() -> Path:
 
 def path_for(name_or_path: str) -> Path:
     """A profile name ("home") maps into the user's data folder; a path is used as is."""
-    if name_or_path.endswith(".json") or os.sep in name_or_path or "/" in name_or_path:
+    if name_or_path.endswith(".json"):
         return Path(name_or_path).expanduser()
     if not NAME_RE.match(name_or_path):
         raise ProfileError(

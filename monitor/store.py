@@ -84,8 +84,8 @@ def default_path() -> Path:
 
 def _create_private(path: Path) -> None:
     """Create the file 0600 before SQLite does (its -wal/-shm copy the mode)."""
-    paths.private_dir(path.parent)
     try:
+        paths.private_dir(path.parent)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return

@@ -1,0 +1,269 @@
+"""Faults survived: a killed monitor, a failing sound device, a jumping clock, two monitors.
+
+Each test makes the fault happen for real where it can (SIGKILL on the real
+command, two real processes on one database, the real pose model fed
+timestamps that run backwards) and checks that the monitor goes on and that
+nothing recorded is lost. The camera lost and back is test_run.py's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import LITE_MODEL, REPO, cli_env, clip, estimated, run_cli
+from simulated_day import settings
+
+from monitor import players, replay
+from monitor.profile import Profile
+from monitor.recorder import Recorder
+from monitor.run import LiveMonitor
+from monitor.sound import Announcer
+from monitor.store import Store
+from monitor.timeline import PostureState, Presence
+from monitor.tracker import Tracker
+
+GAZE = clip("front/gaze_analyser.mov")
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[np.ndarray]:
+    """Eight different frames of a woman seated at a desk."""
+    capture = cv2.VideoCapture(str(GAZE))
+    images = []
+    while len(images) < 8:
+        ok, image = capture.read()
+        assert ok
+        images.append(image)
+        for _ in range(7):
+            capture.grab()
+    capture.release()
+    return images
+
+
+class Frames:
+    """A camera that shows the frames in turn."""
+
+    name = "fake camera"
+
+    def __init__(self, images: list[np.ndarray]) -> None:
+        self.images, self.n = images, 0
+
+    def read(self) -> np.ndarray:
+        self.n += 1
+        return self.images[self.n % len(self.images)]
+
+    def release(self) -> None:
+        pass
+
+
+class Broken:
+    """A sound device that fails on every chime."""
+
+    name = "speaker"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def play(self, samples: np.ndarray, rate: int) -> None:
+        self.calls += 1
+        raise OSError("speaker: ALSA lib pcm_hw.c: cannot open device hw:0")
+
+
+class Clock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class Lines:
+    """A non-terminal output that keeps what was written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def live(images, config, clock, store, announcer=None, **kw):  # type: ignore[no-untyped-def]
+    from monitor.pose import PoseEstimator
+
+    estimator = PoseEstimator(LITE_MODEL)
+    recorder = Recorder(store, source="fake", model="lite", settings=config,
+                        started_at=clock(), t0=0.0)
+    monitor = LiveMonitor(lambda: Frames(images), estimator, Tracker(config, None), config,
+                          recorder=recorder, announcer=announcer, wall=clock, out=Lines(), **kw)
+    return monitor, recorder, estimator
+
+
+# --- the process killed ------------------------------------------------------------------------
+
+
+def test_sigkill_on_a_running_monitor_keeps_all_but_the_last_seconds(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--source", str(GAZE), "--loop", "--model",
+         "lite", "--db", str(db), "--set", "storage.flush_s=1"],
+        env=cli_env(tmp_path, HOME=str(tmp_path)), cwd=REPO, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        rows = 0
+        while rows < 4:  # four seconds recorded
+            assert child.poll() is None and time.monotonic() < deadline, child.stderr
+            time.sleep(0.25)
+            try:
+                conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+                rows = conn.execute("SELECT count(*) FROM samples").fetchone()[0]
+                conn.close()
+            except sqlite3.Error:
+                rows = 0
+        time.sleep(2.0)
+        killed_at = time.time()
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+
+    with Store.open(db) as store:  # quick_check passes; the WAL is recovered
+        started, stopped = store.conn.execute(
+            "SELECT started_at, stopped_at FROM sessions").fetchone()
+        assert stopped is None
+        rows = store.rows(0, killed_at + 10).samples
+        assert len(rows) >= 6
+        # Lost: at most flush_s plus the second being filled, plus a frame.
+        assert killed_at - (rows[-1].t + rows[-1].dur_s) < 1 + 1 + 1.5
+        assert rows[0].t - started < 3  # from the first seconds on
+    report = run_cli("report", "--db", db, env=cli_env(tmp_path))
+    assert report.returncode == 0, report.stderr
+    assert "sitting" in report.stdout
+
+
+# --- the sound device failing ------------------------------------------------------------------
+
+
+def test_a_failing_sound_device_still_records_alerts_and_the_monitor_goes_on(
+    tmp_path: Path, frames
+) -> None:
+    config = settings(
+        alerts={"break_after_s": 2.0, "break_repeat_s": 1.0},
+        sitting={"ignore_shorter_s": 0.0},
+        storage={"flush_s": 0.0},
+        sound={"notify": False},
+    )
+    device = Broken()
+    clock = Clock(1_790_000_000.0)
+    announcer = Announcer(config.sound, player=players.Player([device], retry_s=2, clock=clock))
+    with Store.open(tmp_path / "m.db") as store:
+        monitor, recorder, estimator = live(frames, config, clock, store, announcer)
+        with estimator:
+            for _ in range(20):
+                monitor.tick()
+                announcer.wait(2)
+                clock.t += 0.5
+            monitor.finish()
+        alerts = store.conn.execute("SELECT kind FROM alerts").fetchall()
+        samples = store.conn.execute("SELECT count(*) FROM samples").fetchone()[0]
+    assert monitor.session.analysed == 20  # every tick analysed a frame
+    assert len(monitor.session.alerts) >= 3
+    assert alerts == [("break",)] * len(monitor.session.alerts)  # every alert recorded
+    assert samples >= 9
+    assert device.calls >= 2  # the device was tried, failed, and tried again later
+    assert "(sound: failed)" in monitor.out.text  # and the user was told
+    assert recorder.failed is None
+
+
+# --- the clock jumping -------------------------------------------------------------------------
+
+
+def test_the_clock_jumping_back_and_forth_is_absorbed_and_a_gap(tmp_path: Path, frames) -> None:
+    config = settings(sitting={"ignore_shorter_s": 0.0}, storage={"flush_s": 0.0})
+    start = 1_790_000_000.0
+    clock = Clock(start)
+    # 4 s steady; back 10 minutes; 3 s; forward an hour (a suspend); 3 s.
+    walls = [start + i / 2 for i in range(8)]
+    walls += [start - 600 + i / 2 for i in range(6)]
+    walls += [start + 3600 + i / 2 for i in range(6)]
+    seen = []
+    with Store.open(tmp_path / "m.db") as store:
+        monitor, _, estimator = live(frames, config, clock, store)
+        with estimator:
+            for wall in walls:
+                clock.t = wall
+                monitor.tick()
+                seen.append(monitor.last_step.sample)
+            monitor.finish()
+        rows = store.rows(start - 3600, start + 7200).samples
+    times = [s.t for s in seen]
+    assert all(b > a for a, b in itertools.pairwise(times))  # the tracker's time never runs back
+    assert len(times) == len(walls)  # and the pose model (VIDEO mode) took every frame
+    assert sum(s.presence is Presence.SEATED for s in seen) >= 15
+    # The hour forward is a gap: not monitored, not sitting, no break alert for it.
+    monitored = sum(r.dur_s for r in rows)
+    assert monitored < 15
+    assert sum(r.seated_s for r in rows) < 15
+    assert [a for a in monitor.session.alerts if a.kind == "break"] == []
+    assert len(monitor.tracker.bouts) >= 2  # the sitting before and after are two bouts
+
+
+# --- two monitors on one database --------------------------------------------------------------
+
+
+def test_two_monitors_on_one_database_both_record_their_own_session(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    env = cli_env(tmp_path, HOME=str(tmp_path))
+    args = [sys.executable, "-m", "monitor", "run", "--source", str(GAZE), "--model", "lite",
+            "--db", str(db), "--set", "storage.flush_s=0"]
+    both = [subprocess.Popen(args, env=env, cwd=REPO, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    results = [p.communicate(timeout=90) for p in both]
+    for process, (out, err) in zip(both, results, strict=True):
+        assert process.returncode == 0, err
+        assert "recording stopped" not in err and "Traceback" not in err
+        assert "monitored" in out
+    with Store.open(db) as store:
+        sessions = store.conn.execute(
+            "SELECT id, stopped_at FROM sessions ORDER BY id").fetchall()
+        assert len(sessions) == 2 and all(stopped is not None for _, stopped in sessions)
+        per_session = dict(store.conn.execute(
+            "SELECT session_id, count(*) FROM samples GROUP BY session_id").fetchall())
+        assert sorted(per_session) == [1, 2] and min(per_session.values()) >= 2
+
+
+# --- a profile from another view ---------------------------------------------------------------
+
+
+def test_a_profile_from_another_view_judges_no_posture_rather_than_a_wrong_one() -> None:
+    side = Profile.from_json({
+        "version": 1, "name": "side", "view": "side", "samples": 10,
+        "camera": {"frame_width": 640, "frame_height": 480, "anchor_x_px": 320,
+                   "anchor_y_px": 300, "scale_px": 120, "shoulder_y_px": 250,
+                   "shoulder_width_px": 40},
+        "baseline": {"trunk_incl_deg": {"mean": 0.0, "std": 0.1}},
+    })
+    timeline = replay.track(estimated("front/gaze_analyser.mov", 5, "lite"), settings(), side)
+    seated = [s for s in timeline.samples if s.presence is Presence.SEATED]
+    assert len(seated) >= 10
+    assert {s.posture for s in seated} == {PostureState.UNKNOWN}
+    assert timeline.alerts == []
