@@ -47,13 +47,18 @@ class BreakAlerts:
         if self._next_due is not None:
             self._next_due = max(self._next_due, t + (self.snooze_s if for_s is None else for_s))
 
-    def step(self, t: float, bout_start: float | None) -> list[Alert]:
+    def step(self, t: float, bout_start: float | None, seated: bool = True) -> list[Alert]:
+        """Alerts due at `t` for the open bout; none while the user is up.
+
+        Being up (not yet long enough for a break) keeps the schedule: if they
+        sit down again the bout, and its alert, carry on.
+        """
         if bout_start != self._bout_start:
             # A new bout (or none): the schedule starts again.
             self._bout_start = bout_start
             self._next_due = None if bout_start is None else bout_start + self.after_s
             self._count = 0
-        if self._next_due is None or t < self._next_due:
+        if not seated or self._next_due is None or t < self._next_due:
             return []
         assert bout_start is not None
         suggestion = BREAK_SUGGESTIONS[self._count % len(BREAK_SUGGESTIONS)]

@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         help="seconds of countdown before collecting (camera only)",
     )
+    p.add_argument("--db", type=Path, help="database recording calibrations (default: user data)")
     _add_model_option(p)
     _add_settings_options(p)
 
@@ -318,6 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "released and no alerts sound; monitoring resumes by itself.")
     p.add_argument("duration", help="how long: 90s, 30m, 1h, 1h30m")
     sub.add_parser("resume", help="end a pause early")
+    p = sub.add_parser("snooze", help="postpone the next break alert, e.g. 'snooze 15m'",
+                       description="Postpone the next break alert of a running monitor "
+                       "(default: alerts.snooze_s).")
+    p.add_argument("duration", nargs="?", help="how long: 90s, 15m, 1h (default: alerts.snooze_s)")
 
     p = sub.add_parser("config", help="show every setting, its value and where it came from")
     _add_settings_options(p)
@@ -381,6 +386,12 @@ def calibrate_command(args: argparse.Namespace) -> int:
         f"saved profile '{profile.name}' ({profile.view.value} view, {profile.samples} "
         f"samples, {len(profile.baseline)} metrics) to {path}"
     )
+    import time
+
+    from monitor.store import Store
+
+    with Store.open(args.db) as store:  # the history of calibrations, for the report
+        store.add_calibration(time.time(), profile)
     return 0
 
 
@@ -564,25 +575,43 @@ def run_command(args: argparse.Namespace) -> int:
 
 @command("pause")
 def pause_command(args: argparse.Namespace) -> int:
-    import time
+    from monitor import control
 
-    from monitor import quiet, runner
-
-    try:
-        seconds = quiet.parse_duration(args.duration)
-    except ValueError as exc:
-        raise MonitorError(str(exc)) from None
-    until = runner.pause(seconds)
-    print(f"paused until {time.strftime('%H:%M', time.localtime(until))}")
+    until = control.request("pause", _duration(args.duration))
+    print(f"paused until {_clock(until)}; 'posture-monitor resume' ends it early")
     return 0
 
 
 @command("resume")
 def resume_command(args: argparse.Namespace) -> int:
-    from monitor import runner
+    from monitor import control
 
-    print("resumed" if runner.resume() else "was not paused")
+    print("resumed" if control.cancel("pause") else "was not paused")
     return 0
+
+
+@command("snooze")
+def snooze_command(args: argparse.Namespace) -> int:
+    from monitor import control
+
+    seconds = _duration(args.duration) if args.duration else config.load().settings.alerts.snooze_s
+    print(f"break alerts snoozed until {_clock(control.request('snooze', seconds))}")
+    return 0
+
+
+def _duration(text: str) -> float:
+    from monitor import quiet
+
+    try:
+        return quiet.parse_duration(text)
+    except ValueError as exc:
+        raise MonitorError(str(exc)) from None
+
+
+def _clock(epoch: float) -> str:
+    import time
+
+    return time.strftime("%H:%M", time.localtime(epoch))
 
 
 @command("config")

@@ -124,26 +124,29 @@ def compute(sample: PoseSample, view: View | None = None) -> tuple[View | None, 
     return view, front_metrics(sample)
 
 
+def body_scale(sample: PoseSample) -> float:
+    """A size in pixels that does not collapse in profile: the larger of the
+    shoulder width and twice the nose-to-shoulder-line distance."""
+    left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
+    neck = float(np.linalg.norm(sample.xy(L.NOSE) - (left + right) / 2))
+    return max(float(np.linalg.norm(left - right)), 2.0 * neck)
+
+
 def anchor(sample: PoseSample, view: View) -> tuple[float, float, float]:
-    """Where the seated body is and how big, in pixels: (x, y, scale).
+    """Where the seated body is and how big, in pixels: (x, y, body scale).
 
     Used to notice a moved camera. In profile the anchor is the near hip,
     which stays on the seat while the trunk slouches or reclines; facing the
-    camera (hips hidden) it is the shoulder midpoint and width.
+    camera (hips hidden) it is the shoulder midpoint.
     """
     left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
-    mid = (left + right) / 2
+    point = (left + right) / 2
     if view is View.SIDE:
-        neck = float(np.linalg.norm(sample.xy(L.NOSE) - mid))
-        scale = max(float(np.linalg.norm(left - right)), 2.0 * neck)
-        hip = (
-            L.LEFT_HIP
-            if sample.visibility(L.LEFT_HIP) >= sample.visibility(L.RIGHT_HIP)
-            else L.RIGHT_HIP
-        )
-        point = sample.xy(hip) if sample.visible(hip, MIN_VIS) else mid
-        return float(point[0]), float(point[1]), scale
-    return float(mid[0]), float(mid[1]), float(np.linalg.norm(left - right))
+        left_first = sample.visibility(L.LEFT_HIP) >= sample.visibility(L.RIGHT_HIP)
+        hip = L.LEFT_HIP if left_first else L.RIGHT_HIP
+        if sample.visible(hip, MIN_VIS):
+            point = sample.xy(hip)
+    return float(point[0]), float(point[1]), body_scale(sample)
 
 
 def hips_visible(sample: PoseSample) -> bool:

@@ -88,33 +88,36 @@ class PostureMonitor:
     def __init__(self, settings: PostureSettings, profile: Profile | None) -> None:
         self.settings = settings
         self.profile = profile
-        self._recent: deque[tuple[float, dict[str, float], tuple[float, float, float]]] = deque()
+        # (t, metrics, anchor, view seen) over the smoothing window
+        self._recent: deque[tuple[float, dict[str, float], tuple[float, float, float], View]] = (
+            deque()
+        )
         self._active: set[str] = set()  # issues in drift now
         self._drift_since: float | None = None
         self._last_drift_t = -np.inf
         self._next_alert: float | None = None
 
-    def smoothed(self) -> tuple[dict[str, float], tuple[float, float, float]]:
+    def smoothed(self) -> tuple[dict[str, float], tuple[float, float, float], list[View]]:
+        """Median metrics and body position over the window, and the views seen in it."""
         table: dict[str, list[float]] = {}
-        for _, values, _ in self._recent:
+        for _, values, _, _ in self._recent:
             for k, v in values.items():
                 table.setdefault(k, []).append(v)
-        geometry = np.median(np.array([g for _, _, g in self._recent]), axis=0)
-        return {k: float(np.median(v)) for k, v in table.items()}, tuple(geometry)  # type: ignore[return-value]
+        x, y, scale = np.median(np.array([g for _, _, g, _ in self._recent]), axis=0)
+        views = [v for _, _, _, v in self._recent]
+        return {k: float(np.median(v)) for k, v in table.items()}, (x, y, scale), views
 
     def step(self, sample: PoseSample, seated: bool) -> PostureStep:
         t = sample.t_s
-        view = self.profile.view if self.profile else None
-        detected_view, values = metrics.compute(sample, view)
-        if not sample.present or not values:
+        seen_view = metrics.detect_view(sample)
+        view = self.profile.view if self.profile else seen_view
+        _, values = metrics.compute(sample, view)
+        if seen_view is None or view is None or not values:
             return self._unknown(t)
-        geometry = metrics.anchor(
-            sample, self.profile.view if self.profile else detected_view or View.FRONT
-        )
-        self._recent.append((t, values, geometry))
+        self._recent.append((t, values, metrics.anchor(sample, view), seen_view))
         while len(self._recent) > 1 and self._recent[0][0] <= t - self.settings.smooth_s:
             self._recent.popleft()
-        smooth, geometry = self.smoothed()
+        smooth, geometry, views = self.smoothed()
         if self.profile is None:
             return PostureStep(
                 PostureState.UNKNOWN, (), smooth, notes=("posture needs calibration",)
@@ -126,7 +129,7 @@ class PostureMonitor:
             shown["pelvic_tilt_deg"] = pelvic
         if not seated:
             return self._unknown(t, shown, notes)
-        if detected_view is not self.profile.view or self._camera_moved(geometry):
+        if views.count(self.profile.view) * 2 < len(views) or self._camera_moved(geometry):
             return self._unknown(t, shown, (*notes, RECALIBRATE))
         issues = self._judge(smooth)
         state = PostureState.DRIFT if issues else PostureState.GOOD

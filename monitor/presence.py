@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from monitor.landmarks import Landmark as L
+from monitor.metrics import body_scale
 from monitor.sample import VISIBILITY, PoseSample, Y
 from monitor.timeline import Presence
 
@@ -33,19 +34,20 @@ SEATED_THIGH_DEG, STANDING_THIGH_DEG = 55.0, 35.0
 # this is a seated lean or slouch (or the middle of getting up), and the
 # legs, often misplaced in such poses, are not trusted to say "standing".
 STANDING_MAX_TRUNK_DEG = 22.0
-# Shoulders higher than the seated reference by this many shoulder widths
-# means the user has stood up (a seated lean-back moves them far less).
-RISE_WIDTHS = 0.6
+# Shoulders higher than the seated reference by this many body scales
+# (about shoulder widths, facing the camera) means the user has stood up; a
+# seated lean-back moves them far less.
+RISE_SCALES = 0.6
 # Near the top edge, a figure whose face has left the frame has stood up.
 TOP_EDGE = 0.08
 
 
 @dataclass(frozen=True)
 class SeatedReference:
-    """Where the seated user's shoulders are: mid height (pixels) and width."""
+    """Where the seated user's shoulders are (mid height) and the body scale, in pixels."""
 
     shoulder_y_px: float
-    shoulder_width_px: float
+    scale_px: float
 
 
 def _side(sample: PoseSample, left: L, right: L) -> L:
@@ -60,14 +62,6 @@ def shoulder_geometry(sample: PoseSample) -> tuple[float, float]:
     """(mid-shoulder height, shoulder width) in pixels."""
     left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
     return float((left[1] + right[1]) / 2), float(np.linalg.norm(left - right))
-
-
-def body_scale(sample: PoseSample) -> float:
-    """A size in pixels that does not collapse in profile: the larger of the
-    shoulder width and twice the nose-to-shoulder-line distance."""
-    left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
-    neck = float(np.linalg.norm(sample.xy(L.NOSE) - (left + right) / 2))
-    return max(float(np.linalg.norm(left - right)), 2.0 * neck)
 
 
 def legs_evidence(sample: PoseSample, min_vis: float) -> Presence | None:
@@ -128,8 +122,7 @@ def classify(
         return legs
     if reference is not None:
         y, _ = shoulder_geometry(sample)
-        scale = max(reference.shoulder_width_px, 1e-6)
-        if (reference.shoulder_y_px - y) / scale > RISE_WIDTHS:
+        if (reference.shoulder_y_px - y) / max(reference.scale_px, 1e-6) > RISE_SCALES:
             return Presence.STANDING
     # A face above two shoulders and the hips hidden: the desk-webcam view
     # of a seated user.
@@ -153,7 +146,7 @@ class PresenceClassifier:
         self.smooth_s = smooth_s
         self.min_vis = min_vis
         self.calibrated = reference
-        self._learnt: deque[tuple[float, float, float]] = deque()  # (t, y, width)
+        self._learnt: deque[tuple[float, float, float]] = deque()  # (t, y, scale)
         self._learn_s = learn_s
         self._recent: deque[tuple[float, Presence]] = deque()
         self.raw = Presence.UNKNOWN
@@ -164,14 +157,14 @@ class PresenceClassifier:
         if len(self._learnt) < 3:
             return None
         ys = np.array([y for _, y, _ in self._learnt])
-        widths = np.array([w for _, _, w in self._learnt])
-        return SeatedReference(float(np.median(ys)), float(np.median(widths)))
+        scales = np.array([w for _, _, w in self._learnt])
+        return SeatedReference(float(np.median(ys)), float(np.median(scales)))
 
     def step(self, sample: PoseSample) -> Presence:
         self.raw = classify(sample, self.reference(), self.min_vis)
         if self.raw is Presence.SEATED and self.calibrated is None and sample.present:
-            y, width = shoulder_geometry(sample)
-            self._learnt.append((sample.t_s, y, width))
+            y, _ = shoulder_geometry(sample)
+            self._learnt.append((sample.t_s, y, body_scale(sample)))
             while self._learnt and self._learnt[0][0] < sample.t_s - self._learn_s:
                 self._learnt.popleft()
         self._recent.append((sample.t_s, self.raw))

@@ -24,8 +24,8 @@ import numpy as np
 from monitor import metrics, paths
 from monitor.errors import ProfileError
 from monitor.landmarks import Landmark as L
-from monitor.metrics import View
-from monitor.presence import body_scale, shoulder_geometry
+from monitor.metrics import View, body_scale
+from monitor.presence import shoulder_geometry
 from monitor.sample import PoseSample
 
 VERSION = 1
@@ -62,7 +62,7 @@ class Profile:
 
     @property
     def seated(self) -> tuple[float, float]:
-        return (self.shoulder_y_px, self.shoulder_width_px)
+        return (self.shoulder_y_px, self.scale_px)
 
     def to_json(self) -> dict[str, Any]:
         return {

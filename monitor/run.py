@@ -80,9 +80,12 @@ class ChangeDetector:
         self._last: np.ndarray | None = None
 
     def changed(self, image: np.ndarray) -> bool:
-        small = cv2.resize(
-            cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), THUMBNAIL, interpolation=cv2.INTER_AREA
-        ).astype(np.int16)
+        # Every n-th pixel first, keeping at least 4x the thumbnail: averaging a
+        # whole 720p frame down costs ten times more and decides the same.
+        height, width = image.shape[:2]
+        n = max(1, min(width // (4 * THUMBNAIL[0]), height // (4 * THUMBNAIL[1])))
+        grey = cv2.cvtColor(image[::n, ::n] if n > 1 else image, cv2.COLOR_BGR2GRAY)
+        small = cv2.resize(grey, THUMBNAIL, interpolation=cv2.INTER_AREA).astype(np.int16)
         if self._last is None or self.threshold <= 0:
             self._last = small
             return True
@@ -106,6 +109,7 @@ class LiveMonitor:
         wall: Callable[[], float] = time.time,
         origin: float | None = None,
         paused_until: Callable[[float], float | None] = lambda now: None,
+        snoozed_until: Callable[[float], float | None] = lambda now: None,
         out: TextIO = sys.stderr,
         on_frame: Callable[[np.ndarray, PoseSample, Step, float], bool] | None = None,
         stop: threading.Event | None = None,
@@ -118,6 +122,7 @@ class LiveMonitor:
         self.announcer = announcer
         self.wall = wall
         self.paused_until = paused_until
+        self.snoozed_until = snoozed_until
         self.out = out
         self.on_frame = on_frame
         self.session = Session()
@@ -203,6 +208,9 @@ class LiveMonitor:
             return
         t = self._now()
         self.note = ""
+        snooze = self.snoozed_until(wall)
+        if snooze is not None:  # idempotent: holds the next alert back until then
+            self.tracker.break_alerts.snooze(t, snooze - wall)
         self.step(t, image)
 
     def step(self, t: float, image: np.ndarray) -> Step:

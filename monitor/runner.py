@@ -7,7 +7,6 @@ runs the loop and prints the closing summary.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from monitor import paths
+from monitor import control, paths
 from monitor import profile as profiles
 from monitor.capture import CameraLost, open_capture
 from monitor.errors import ProfileError
@@ -28,38 +27,6 @@ from monitor.settings import Settings
 from monitor.tracker import Tracker
 
 log = logging.getLogger(__name__)
-
-
-def pause_path() -> Path:
-    return paths.data_dir() / "pause"
-
-
-def pause(for_s: float, now: float | None = None) -> float:
-    """Ask a running monitor (and the next one started) to pause until now + for_s."""
-    until = (time.time() if now is None else now) + for_s
-    path = pause_path()
-    paths.private_dir(path.parent)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"until": until}), encoding="utf-8")
-    os.replace(tmp, path)
-    return until
-
-
-def resume() -> bool:
-    try:
-        pause_path().unlink()
-        return True
-    except FileNotFoundError:
-        return False
-
-
-def paused_until(now: float) -> float | None:
-    """The end of the current pause, or None. A stale or broken file means no pause."""
-    try:
-        until = float(json.loads(pause_path().read_text(encoding="utf-8"))["until"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return until if until > now else None
 
 
 def log_file() -> Path:
@@ -174,7 +141,8 @@ def run(
             recorder=recorder,
             announcer=announcer,
             origin=origin,
-            paused_until=paused_until,
+            paused_until=lambda now: control.until("pause", now),
+            snoozed_until=lambda now: control.until("snooze", now),
             on_frame=on_frame,
             stop=stop,
         )

@@ -64,6 +64,11 @@ class SittingTracker:
         return max(0.0, t - self.bout_start) if self.bout_start is not None else 0.0
 
     @property
+    def seated(self) -> bool:
+        """Sitting, and not seen getting up (even if that is not yet confirmed)."""
+        return self.state is Activity.SITTING and self._candidate is None
+
+    @property
     def pending(self) -> bool:
         """A different activity has been seen but not for long enough to count."""
         return self._candidate is not None
@@ -109,12 +114,15 @@ class SittingTracker:
                 self.state = activity
                 self._candidate = None
                 self._change(self._candidate_since, activity, events)
-        # A stretch off the seat becomes a break once it is long enough.
+        # A stretch off the seat becomes a break once it is long enough. If
+        # the user is already back on the seat (not yet confirmed), the
+        # stretch ended when they sat down, not now.
+        back_at = self._candidate_since if self._candidate is Activity.SITTING else t
         if (
             self.state is Activity.NOT_SITTING
             and self.bout_start is not None
             and self._left_seat_at is not None
-            and t - self._left_seat_at >= self.min_break_s
+            and back_at - self._left_seat_at >= self.min_break_s
         ):
             bout = Span(self.bout_start, self._left_seat_at)
             self.bouts.append(bout)

@@ -48,7 +48,9 @@ class Tracker:
         t = sample.t_s
         presence = self.presence.step(sample)
         events = self.sitting.step(t, presence)
-        alerts = self.break_alerts.step(t, self.sitting.bout_start)
+        # Only a frame that shows the user seated can say they are still sitting.
+        seen_seated = self.sitting.seated and presence is Presence.SEATED
+        alerts = self.break_alerts.step(t, self.sitting.bout_start, seen_seated)
         posture = self.posture.step(sample, seated=presence is Presence.SEATED)
         alerts += posture.alerts
         due = self.break_alerts.due_at()

@@ -63,7 +63,7 @@ def run(
         end = t + seconds
         while t < end - 1e-9:
             events = sitting.step(t, presence)
-            raised = alerts.step(t, sitting.bout_start)
+            raised = alerts.step(t, sitting.bout_start, sitting.seated and presence is SEATED)
             sample = TimelineSample(
                 t, presence, posture, issues if posture is DRIFT else (), metrics
             )

@@ -52,7 +52,8 @@ def simulate(segments, dt=0.5, snooze_at=(), snooze_for=None):
             if presence is GAP:
                 continue
             tracker.step(now, presence)
-            for alert in policy.step(now, tracker.bout_start):
+            seen_seated = tracker.seated and presence is SEATED  # as Tracker.step does
+            for alert in policy.step(now, tracker.bout_start, seen_seated):
                 alerts.append(alert)
                 log.append((now, tracker.sitting_s(now), tracker.state))
             while snoozes and snoozes[0] <= now:  # the user presses snooze

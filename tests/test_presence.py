@@ -22,8 +22,9 @@ SEATED, STANDING, AWAY, UNKNOWN = (
     Presence.AWAY,
     Presence.UNKNOWN,
 )
-# The desk figure's shoulders: mid height 600 px, width 200 px.
-DESK = SeatedReference(shoulder_y_px=600.0, shoulder_width_px=200.0)
+# The desk figure's shoulders: mid height 600 px; its body scale is twice the
+# nose-to-shoulder distance (2 x 0.6 x 200 px), which is more than its width.
+DESK = SeatedReference(shoulder_y_px=600.0, scale_px=240.0)
 
 
 def risen(widths: float) -> dict:
@@ -81,7 +82,7 @@ CASES = {
     "front desk view, hips hidden: seated": (front_points(), None, None, SEATED),
     "front desk view at the seated reference: seated": (front_points(), DESK, None, SEATED),
     "front, shoulders 0.4 widths up (sitting up tall): seated": (risen(0.4), DESK, None, SEATED),
-    "front, shoulders 0.7 widths up: standing": (risen(0.7), DESK, None, STANDING),
+    "front, shoulders 0.8 widths up: standing": (risen(0.8), DESK, None, STANDING),
     "front, shoulders 1.5 widths up: standing": (risen(1.5), DESK, None, STANDING),
     "front, shoulders risen but no reference: seated (nothing to compare)": (
         risen(0.7),
@@ -142,7 +143,7 @@ def test_learns_the_seated_height_without_calibration():
         assert classifier.step(pose(float(i), **front_points())) is SEATED
     learnt = classifier.reference()
     assert learnt is not None
-    assert (learnt.shoulder_y_px, learnt.shoulder_width_px) == pytest.approx((600, 200))
+    assert (learnt.shoulder_y_px, learnt.scale_px) == pytest.approx((600, 240))
     assert classifier.step(pose(3.0, **risen(0.8))) is STANDING
 
 

@@ -59,8 +59,8 @@ def test_build_from_front_samples():
     assert profile.view is View.FRONT
     assert profile.baseline["head_height"].mean == pytest.approx(0.6, abs=1e-4)
     assert profile.baseline["head_height"].std == pytest.approx(0.0, abs=1e-6)
-    assert profile.seated == pytest.approx((600, 200), abs=1e-2)
-    assert profile.scale_px == pytest.approx(200, abs=1e-2)
+    assert profile.seated == pytest.approx((600, 240), abs=1e-2)
+    assert profile.scale_px == pytest.approx(240, abs=1e-2)
 
 
 def _jumping(samples):
