@@ -38,6 +38,8 @@ STANDING_MAX_TRUNK_DEG = 22.0
 # (about shoulder widths, facing the camera) means the user has stood up; a
 # seated lean-back moves them far less.
 RISE_SCALES = 0.6
+# A figure under this share of the seated user's size is somebody else, further away.
+PASSER_BY_SCALE = 0.45
 # Near the top edge, a figure whose face has left the frame has stood up.
 TOP_EDGE = 0.08
 
@@ -118,6 +120,10 @@ def classify(
         return Presence.UNKNOWN if upper_vis >= 0.3 else Presence.AWAY
     if not shoulders:
         return Presence.UNKNOWN
+    if reference is not None and body_scale(sample) < PASSER_BY_SCALE * reference.scale_px:
+        # Far smaller than the user at the desk: someone passing behind an
+        # empty chair, not the user.
+        return Presence.AWAY
     if legs is not None:
         return legs
     if reference is not None:

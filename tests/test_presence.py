@@ -192,3 +192,10 @@ def test_without_smoothing_every_frame_counts():
     assert classifier.step(pose(0.0, **side_points())) is SEATED
     assert classifier.step(pose(0.5, **side_points(thigh_deg=90))) is STANDING
     assert classifier.step(nobody(1.0)) is AWAY
+
+
+def test_a_small_figure_far_behind_the_desk_is_not_the_user():
+    """With the user's seated size known, a passer-by a third of it is nobody at the desk."""
+    far = front_points(centre=(500.0, 300.0), width=60.0)
+    assert classify(pose(**far), DESK) is AWAY
+    assert classify(pose(**far)) is SEATED  # without a reference there is no size to compare
