@@ -1,116 +1,402 @@
-"""`posture-monitor bench`: per-stage cost of the pipeline on a recording.
+"""`posture-monitor bench`: what the monitor costs, measured on a recording.
 
-One run decodes the analysed frames, converts colour, runs inference, and
-does everything else (our conversion to samples and the tracker), timing
-each stage; then it runs bare PoseLandmarker inference on the same decoded
-frames, so the pipeline's overhead is measured against the floor in one go.
+Modes (each repeated `--repeat` times and reported as min / median / max):
+
+- **replay** (the default): per-stage cost of analysing every frame. Each
+  frame is decoded once (timed on its own), then goes through our pipeline
+  (colour conversion, pose estimation with its conversion to a sample, the
+  tracker) and through a bare PoseLandmarker on the same RGB pixels. The two
+  run interleaved, alternating which goes first, so that background load and
+  caches hit both alike; the overhead is pipeline over bare, decode excluded.
+- **live** (`--live-minutes N`): `run --source VIDEO --loop` in a subprocess
+  at default settings; CPU (utime + stime from /proc/PID/stat) over wall time
+  after a warm-up, and resident memory.
+- **startup** (`--startup`): from starting `run` to its first analysed sample
+  (the status line it prints for it), model loading included.
+- **memory** (`--memory-minutes N`): like live, sampling RSS every minute;
+  compares the last ten minutes with the first ten after warm-up.
+- **alerts** (`--alerts`): the live loop in-process on the paced file with
+  short alert settings; how late each break alert fires after its due time
+  (in analysed frames) and each posture alert after drift onset + hold.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cv2
 
 from monitor import settings as config
-from monitor.pose import PoseEstimator, _native_stderr_quiet
-from monitor.sources import VideoFileSource
-from monitor.tracker import Tracker
 
 STAGES = ("decode", "colour", "inference", "rest")
+TICK_S = 1.0 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.01
+WARMUP_S = 15.0
 
 
-def _once(video: Path, model: Path, max_fps: float | None) -> dict[str, float]:
-    source = VideoFileSource(video)
-    totals = dict.fromkeys(STAGES, 0.0)
-    count = 0
-    tracker = Tracker(config.DEFAULTS)
-    with PoseEstimator(model) as estimator:
-        started = time.perf_counter()
-        iterator = source.frames(max_fps)
-        while True:
-            t0 = time.perf_counter()
-            frame = next(iterator, None)
-            if frame is None:
-                break
-            t1 = time.perf_counter()
-            rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-            t2 = time.perf_counter()
-            sample = estimator.estimate_rgb(frame.t_s, rgb)
-            t3 = time.perf_counter()
-            tracker.step(sample)
-            t4 = time.perf_counter()
-            totals["decode"] += t1 - t0
-            totals["colour"] += t2 - t1
-            totals["inference"] += t3 - t2
-            totals["rest"] += t4 - t3
-            count += 1
-        pipeline_s = time.perf_counter() - started
-    source.close()
-    # The floor: bare MediaPipe on the same frames, decoded and converted again
-    # outside the clock (holding them all would take gigabytes on a long clip).
+# -- replay: pipeline against bare inference, frame by frame ------------------
+
+
+def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, float]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
+
+    from monitor.pose import MAX_PEOPLE, PoseEstimator, _native_stderr_quiet
+    from monitor.sources import VideoFileSource
+    from monitor.tracker import Tracker
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model)),
         running_mode=vision.RunningMode.VIDEO,
-        num_poses=2,
+        num_poses=MAX_PEOPLE,
+        output_segmentation_masks=False,
     )
     with _native_stderr_quiet():
-        landmarker = vision.PoseLandmarker.create_from_options(options)
+        bare = vision.PoseLandmarker.create_from_options(options)
+    totals = dict.fromkeys(STAGES, 0.0)
     bare_s = 0.0
-    again = VideoFileSource(video)
-    with landmarker:
-        for frame in again.frames(max_fps):
-            rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+    count = 0
+    tracker = Tracker(config.DEFAULTS)
+    source = VideoFileSource(video)
+    with PoseEstimator(model) as estimator, bare:
+        frames = source.frames(max_fps)
+        while True:
             t0 = time.perf_counter()
-            landmarker.detect_for_video(
-                mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), round(frame.t_s * 1000)
-            )
-            bare_s += time.perf_counter() - t0
-    again.close()
+            frame = next(frames, None)
+            if frame is None:
+                break
+            totals["decode"] += time.perf_counter() - t0
+            t1 = time.perf_counter()
+            rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+            totals["colour"] += time.perf_counter() - t1
+            for turn in (count % 2, 1 - count % 2):  # alternate which goes first
+                t1 = time.perf_counter()
+                if turn == 0:
+                    sample = estimator.estimate_rgb(frame.t_s, rgb)
+                    t2 = time.perf_counter()
+                    tracker.step(sample)
+                    totals["inference"] += t2 - t1
+                    totals["rest"] += time.perf_counter() - t2
+                else:
+                    image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+                    bare.detect_for_video(image, round(frame.t_s * 1000))
+                    bare_s += time.perf_counter() - t1
+            count += 1
+    source.close()
     n = max(count, 1)
+    analysis_s = totals["colour"] + totals["inference"] + totals["rest"]
     result = {f"{k}_ms": 1000 * v / n for k, v in totals.items()}
     result.update(
         frames=count,
-        pipeline_ms=1000 * pipeline_s / n,
+        pipeline_ms=1000 * (totals["decode"] + analysis_s) / n,
+        analysis_ms=1000 * analysis_s / n,  # the pipeline after decoding
         bare_inference_ms=1000 * bare_s / n,
-        overhead_ratio=(pipeline_s - bare_s) / bare_s if bare_s else 0.0,
+        overhead_ratio=(analysis_s - bare_s) / bare_s if bare_s else 0.0,
     )
     return result
 
 
-def run(video: Path, model: Path, max_fps: float | None, repeat: int) -> dict[str, Any]:
-    runs = [_once(video, model, max_fps) for _ in range(repeat)]
-    figures = {}
-    for key in runs[0]:
-        values = [r[key] for r in runs]
-        figures[key] = {"min": min(values), "median": statistics.median(values), "max": max(values)}
+# -- subprocess runs: live CPU, memory, start-up -------------------------------
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_S  # utime, stime
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class LiveRun:
+    """`posture-monitor run --source VIDEO --loop` in a subprocess, with a private home."""
+
+    def __init__(self, video: Path, model: Path, extra: list[str] | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="pm-bench-")
+        home = Path(self._dir.name)
+        env = dict(os.environ, XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "cfg"))
+        command = [
+            sys.executable, "-m", "monitor", "run", "--source", str(video), "--loop",
+            "--model", str(model), "--db", str(home / "bench.db"), "--quiet",
+            "--set", "sound.notify=false", *(extra or []),
+        ]  # fmt: skip
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, env=env, text=True,
+        )  # fmt: skip
+        self.first_sample_s: float | None = None
+        self._first = threading.Event()
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip())
+            if self.first_sample_s is None and line.rstrip().endswith(" fps"):
+                self.first_sample_s = time.monotonic() - self.started
+                self._first.set()
+
+    def wait_first_sample(self, timeout_s: float = 60.0) -> float:
+        if not self._first.wait(timeout_s) or self.first_sample_s is None:
+            self.stop()
+            raise RuntimeError("the run printed no sample:\n" + "\n".join(self.lines[-10:]))
+        return self.first_sample_s
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._dir.cleanup()
+
+
+def startup_once(video: Path, model: Path) -> dict[str, float]:
+    run = LiveRun(video, model)
+    try:
+        return {"startup_s": run.wait_first_sample()}
+    finally:
+        run.stop()
+
+
+def live_once(
+    video: Path, model: Path, seconds: float, every_s: float = 1.0, warmup_s: float | None = None
+) -> dict[str, Any]:
+    """CPU share of one core and RSS of a paced, looping run after a warm-up."""
+    warmup_s = min(WARMUP_S, seconds / 4) if warmup_s is None else warmup_s
+    run = LiveRun(video, model)
+    try:
+        run.wait_first_sample()
+        time.sleep(warmup_s)
+        pid = run.proc.pid
+        cpu0, wall0 = _cpu_s(pid), time.monotonic()
+        rss = [_rss_mb(pid)]
+        while time.monotonic() - wall0 < seconds:
+            time.sleep(min(every_s, seconds - (time.monotonic() - wall0)) or 0.0)
+            if run.proc.poll() is not None:
+                raise RuntimeError("the run ended early:\n" + "\n".join(run.lines[-10:]))
+            rss.append(_rss_mb(pid))
+        cpu = _cpu_s(pid) - cpu0
+        wall = time.monotonic() - wall0
+    finally:
+        run.stop()
+    return {"cpu_percent": 100 * cpu / wall, "rss_mb": max(rss), "rss_samples_mb": rss}
+
+
+def memory_once(video: Path, model: Path, minutes: float) -> dict[str, Any]:
+    """RSS every minute after a minute's warm-up: the last ten against the first ten."""
+    live = live_once(video, model, 60 * minutes, every_s=60.0, warmup_s=60.0)
+    rss = live["rss_samples_mb"]
+    window = max(1, min(10, len(rss) // 2))
+    first, last = max(rss[:window]), max(rss[-window:])
     return {
-        "video": str(video),
-        "model": str(model),
-        "fps": max_fps or 0,
-        "repeat": repeat,
-        "figures": figures,
+        "memory_rss_mb": max(rss),
+        "memory_first_mb": first,
+        "memory_last_mb": last,
+        "memory_growth_mb": last - first,
+        "rss_samples_mb": rss,
     }
 
 
+# -- alert latency: the live loop in-process -----------------------------------
+
+
+def alerts_once(
+    video: Path,
+    model: Path,
+    seconds: float,
+    calibrate: tuple[float, float] | None,
+    break_after_s: float = 20.0,
+    hold_s: float = 1.0,
+) -> dict[str, float]:
+    """Break alerts: analysed frames late; posture alerts: seconds late after onset + hold."""
+    from monitor import replay
+    from monitor.capture import PacedFile
+    from monitor.pose import PoseEstimator
+    from monitor.run import LiveMonitor
+    from monitor.sources import VideoFileSource
+    from monitor.tracker import Tracker
+
+    settings = config.build(
+        {"alerts.break_after_s": break_after_s, "alerts.break_repeat_s": break_after_s,
+         "posture.hold_s": hold_s, "posture.repeat_s": hold_s},
+        "bench",
+    ).settings  # fmt: skip
+    profile = None
+    if calibrate is not None:
+        source = VideoFileSource(video)
+        try:
+            estimated = replay.estimate(source, model, 5.0)
+        finally:
+            source.close()
+        profile = replay.calibrate_from(estimated.samples, *calibrate, name="bench")
+    break_late: list[float] = []
+    posture_late: list[float] = []
+    state: dict[str, Any] = {"drift_since": None, "last_t": None}
+    with PoseEstimator(model) as estimator:
+        tracker = Tracker(settings, profile)
+        monitor: LiveMonitor
+
+        def on_frame(image, sample, step, rate) -> bool:  # type: ignore[no-untyped-def]
+            t = sample.t_s
+            interval = t - state["last_t"] if state["last_t"] is not None else 1.0 / rate
+            state["last_t"] = t
+            due = state.get("break_due")
+            for alert in step.alerts:
+                if alert.kind == "break" and due is not None:
+                    break_late.append(max(0.0, alert.t - due) / max(interval, 1e-6))
+                if alert.kind == "posture" and state["drift_since"] is not None:
+                    posture_late.append(alert.t - state["drift_since"] - hold_s)
+                    state["drift_since"] = alert.t - hold_s  # a repeat is due hold_s on
+            if step.sample.issues and state["drift_since"] is None:
+                state["drift_since"] = t
+            if not step.sample.issues:
+                state["drift_since"] = None
+            state["break_due"] = tracker.break_alerts.due_at()
+            return time.monotonic() < deadline
+
+        monitor = LiveMonitor(
+            lambda: PacedFile(video, loop=True),
+            estimator,
+            tracker,
+            settings,
+            out=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process
+            on_frame=on_frame,
+        )
+        deadline = time.monotonic() + seconds
+        monitor.run()
+    result = {"break_alerts": float(len(break_late)), "posture_alerts": float(len(posture_late))}
+    if break_late:
+        result["break_late_frames"] = max(break_late)
+    if posture_late:
+        result["posture_late_s"] = max(posture_late)
+    return result
+
+
+# -- repeats and the report ----------------------------------------------------
+
+
+def _spread(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    figures = {}
+    for key in runs[0]:
+        values = [r[key] for r in runs if isinstance(r.get(key), (int, float))]
+        if values:
+            figures[key] = {
+                "min": min(values), "median": statistics.median(values), "max": max(values)
+            }  # fmt: skip
+    return figures
+
+
+def repeated(fn: Callable[[], dict[str, Any]], repeat: int, report: dict[str, Any]) -> None:
+    runs = [fn() for _ in range(repeat)]
+    report["figures"].update(_spread(runs))
+    samples = [r["rss_samples_mb"] for r in runs if "rss_samples_mb" in r]
+    if samples:
+        report.setdefault("rss_samples_mb", {})[fn.__name__] = samples
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": sys.version.split()[0]}
+
+
+def run(
+    video: Path,
+    model: Path,
+    max_fps: float | None,
+    repeat: int,
+    *,
+    replay: bool = True,
+    live_minutes: float = 0.0,
+    startup: bool = False,
+    memory_minutes: float = 0.0,
+    alerts_seconds: float = 0.0,
+    calibrate: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "video": str(video), "model": str(model), "fps": max_fps or 0,
+        "repeat": repeat, "machine": machine(), "modes": [], "figures": {},
+    }  # fmt: skip
+
+    def measure(mode: str, fn: Callable[[], dict[str, Any]], times: int = repeat) -> None:
+        fn.__name__ = mode
+        report["modes"].append(mode)
+        repeated(fn, times, report)
+
+    if replay:
+        measure("replay", lambda: replay_once(video, model, max_fps))
+    if startup:
+        measure("startup", lambda: startup_once(video, model))
+    if live_minutes:
+        measure("live", lambda: live_once(video, model, 60 * live_minutes))
+    if alerts_seconds:
+        measure("alerts", lambda: alerts_once(video, model, alerts_seconds, calibrate))
+    if memory_minutes:  # long: once
+        measure("memory", lambda: memory_once(video, model, memory_minutes), 1)
+    return report
+
+
+MODE_KEYS = {
+    "replay": ("decode_ms", "colour_ms", "inference_ms", "rest_ms", "pipeline_ms",
+               "analysis_ms", "bare_inference_ms", "overhead_ratio"),
+    "startup": ("startup_s",),
+    "live": ("cpu_percent", "rss_mb"),
+    "alerts": ("break_alerts", "break_late_frames", "posture_alerts", "posture_late_s"),
+    "memory": ("memory_rss_mb", "memory_first_mb", "memory_last_mb", "memory_growth_mb"),
+}  # fmt: skip
+UNITS = {
+    "_ms": "ms/frame", "_s": "s", "_percent": "% of one core", "_mb": "MB",
+    "_ratio": "", "_frames": "analysed frames late", "alerts": "alerts",
+}  # fmt: skip
+
+
+def _unit(key: str) -> str:
+    return next((u for suffix, u in UNITS.items() if key.endswith(suffix)), "")
+
+
 def format_report(report: dict[str, Any]) -> str:
-    f = report["figures"]
+    m, f = report["machine"], report["figures"]
+    frames = f"{int(f['frames']['median'])} frames, " if "frames" in f else ""
     lines = [
-        f"{report['video']} with {Path(report['model']).name}, "
-        f"{int(f['frames']['median'])} frames, {report['repeat']} runs (min / median / max)"
+        f"{report['video']} with {Path(report['model']).name}, {frames}{report['repeat']} runs "
+        f"(min / median / max); {m['nproc']} cores, {m['cpu']}"
     ]
-    for key in [*(f"{s}_ms" for s in STAGES), "pipeline_ms", "bare_inference_ms"]:
-        v = f[key]
-        lines.append(f"  {key:20} {v['min']:7.2f} {v['median']:7.2f} {v['max']:7.2f} ms/frame")
-    v = f["overhead_ratio"]
-    lines.append(
-        f"  {'overhead vs bare':20} {100 * v['min']:6.1f}% {100 * v['median']:6.1f}% "
-        f"{100 * v['max']:6.1f}%"
-    )
+    for mode in report["modes"]:
+        lines.append(f"{mode}:")
+        for key in MODE_KEYS[mode]:
+            if key not in f:
+                continue
+            v = f[key]
+            if key == "overhead_ratio":
+                lines.append(
+                    f"  {'overhead vs bare':20} {100 * v['min']:7.1f}% {100 * v['median']:7.1f}% "
+                    f"{100 * v['max']:7.1f}%  (analysis over bare inference, decode excluded)"
+                )
+            else:
+                lines.append(
+                    f"  {key:20} {v['min']:8.2f} {v['median']:8.2f} {v['max']:8.2f} {_unit(key)}"
+                )
     return "\n".join(lines)

@@ -229,6 +229,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeat", type=int, default=3, help="repeat the measurement N times (default 3)"
     )
     p.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
+    p.add_argument(
+        "--replay", action="store_true",
+        help="per-stage cost of analysing every frame (the default when no mode is chosen)",
+    )
+    p.add_argument(
+        "--live-minutes", type=float, default=0.0, metavar="N",
+        help="CPU and memory of 'run --source VIDEO --loop' over N minutes",
+    )
+    p.add_argument(
+        "--startup", action="store_true", help="time from 'run' to its first analysed sample"
+    )
+    p.add_argument(
+        "--memory-minutes", type=float, default=0.0, metavar="N",
+        help="resident memory of a looping run, sampled every minute for N minutes",
+    )
+    p.add_argument(
+        "--alerts", type=float, default=0.0, metavar="SECONDS",
+        help="alert latency of the live loop over SECONDS, with short alert settings",
+    )
+    p.add_argument(
+        "--calibrate", type=_span, metavar="START:END",
+        help="with --alerts: calibrate posture on this stretch so posture alerts can fire",
+    )
     _add_model_option(p)
 
     p = sub.add_parser(
@@ -422,7 +445,13 @@ def models_command(args: argparse.Namespace) -> int:
 def bench_command(args: argparse.Namespace) -> int:
     from monitor import bench
 
-    report = bench.run(Path(args.video), _model(args), args.fps or None, max(1, args.repeat))
+    chosen = args.live_minutes or args.startup or args.memory_minutes or args.alerts
+    report = bench.run(
+        Path(args.video), _model(args), args.fps or None, max(1, args.repeat),
+        replay=args.replay or not chosen, live_minutes=args.live_minutes,
+        startup=args.startup, memory_minutes=args.memory_minutes,
+        alerts_seconds=args.alerts, calibrate=args.calibrate,
+    )  # fmt: skip
     print(bench.format_report(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -61,11 +61,13 @@ def _native_stderr_quiet() -> Iterator[None]:
 def _to_array(landmarks: list, with_scores: bool) -> np.ndarray:
     columns = 5 if with_scores else 3
     out = np.zeros((COUNT, columns), dtype=np.float32)
-    for i, lm in enumerate(landmarks[:COUNT]):
-        row = [lm.x, lm.y, lm.z]
-        if with_scores:
-            row += [lm.visibility or 0.0, lm.presence or 0.0]
-        out[i] = row
+    if with_scores:
+        rows = [(lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0) for lm in landmarks]
+    else:
+        rows = [(lm.x, lm.y, lm.z) for lm in landmarks]
+    if rows:  # one conversion, not a numpy assignment per landmark
+        rows = rows[:COUNT]
+        out[: len(rows)] = rows
     return out
 
 
