@@ -144,6 +144,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
+        "run",
+        help="monitor live from the webcam (the main job)",
+        description="Watch from the webcam (or a recording paced like one): sitting time, "
+        "breaks and posture drift, with a status line, alerts with sound, and everything "
+        "recorded locally. Ctrl-C stops it and prints a summary.",
+    )
+    p.add_argument("--source", default="0", help="camera index or video file (default: 0)")
+    p.add_argument(
+        "--profile", default=None, help="calibration profile name or path (default: default)"
+    )
+    p.add_argument(
+        "--preview", action="store_true", help="show a window with the skeleton and metrics"
+    )
+    p.add_argument("--db", type=Path, help="database file (default: in the user data folder)")
+    p.add_argument("--loop", action="store_true", help="with a video file: start over at the end")
+    p.add_argument("--quiet", action="store_true", help="no chimes (alerts are still recorded)")
+    p.add_argument(  # also after the command: `posture-monitor run --verbose`
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        help="log more detail on stderr",
+    )
+    _add_model_option(p)
+    _add_settings_options(p)
+
+    p = sub.add_parser(
         "replay",
         help="run a recording through the monitor and summarise it",
         description="Analyse a video (or folder of images) on video time, as fast "
@@ -312,30 +336,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="export: a folder, or a .csv file for the samples")
     p.add_argument("--before", help="forget: YYYY-MM-DD, today or yesterday (local time)")
     p.add_argument("--tz", help="time zone for --before (default: the system's)")
-
-    p = sub.add_parser(
-        "run",
-        help="monitor live from the webcam (the main job)",
-        description="Watch from the webcam (or a recording paced like one): sitting time, "
-        "breaks and posture drift, with a status line, alerts with sound, and everything "
-        "recorded locally. Ctrl-C stops it and prints a summary.",
-    )
-    p.add_argument("--source", default="0", help="camera index or video file (default: 0)")
-    p.add_argument(
-        "--profile", default=None, help="calibration profile name or path (default: default)"
-    )
-    p.add_argument(
-        "--preview", action="store_true", help="show a window with the skeleton and metrics"
-    )
-    p.add_argument("--db", type=Path, help="database file (default: in the user data folder)")
-    p.add_argument("--loop", action="store_true", help="with a video file: start over at the end")
-    p.add_argument("--quiet", action="store_true", help="no chimes (alerts are still recorded)")
-    p.add_argument(  # also after the command: `posture-monitor run --verbose`
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-        help="log more detail on stderr",
-    )
-    _add_model_option(p)
-    _add_settings_options(p)
 
     p = sub.add_parser("pause", help="pause a running monitor (camera released), e.g. 'pause 30m'",
                        description="Pause monitoring for a while (a meeting): the camera is "
