@@ -67,23 +67,37 @@ def _near_side(sample: PoseSample) -> tuple[L, L, L, L]:
     return L.RIGHT_EAR, L.RIGHT_SHOULDER, L.RIGHT_HIP, L.RIGHT_KNEE
 
 
+def _facing(sample: PoseSample, ear: L, shoulder: L, hip: L, knee: L) -> float:
+    """+1 if the person faces image-right, -1 if left: where the nose points past
+    the ear, else where the seated thigh points, else the nose past the shoulder."""
+    nose_x = sample.xy(L.NOSE)[0]
+    if sample.visible(ear, MIN_VIS):
+        return 1.0 if nose_x >= sample.xy(ear)[0] else -1.0
+    if sample.visible(hip, MIN_VIS) and sample.visible(knee, MIN_VIS):
+        return 1.0 if sample.xy(knee)[0] >= sample.xy(hip)[0] else -1.0
+    return 1.0 if nose_x >= sample.xy(shoulder)[0] else -1.0
+
+
 def side_metrics(sample: PoseSample) -> dict[str, float]:
     ear, shoulder, hip, knee = _near_side(sample)
     out: dict[str, float] = {}
-    if not (sample.visible(ear, MIN_VIS) and sample.visible(shoulder, MIN_VIS)):
+    if not sample.visible(shoulder, MIN_VIS):
         return out
-    ear_xy, sh_xy = sample.xy(ear), sample.xy(shoulder)
-    # The person faces where the nose points past the ear.
-    forward = 1.0 if sample.xy(L.NOSE)[0] >= ear_xy[0] else -1.0
-    out["neck_incl_deg"] = _angle_from_vertical(ear_xy - sh_xy, forward)
+    forward = _facing(sample, ear, shoulder, hip, knee)
+    sh_xy = sample.xy(shoulder)
+    ear_seen = sample.visible(ear, MIN_VIS)
+    if ear_seen:
+        out["neck_incl_deg"] = _angle_from_vertical(sample.xy(ear) - sh_xy, forward)
     if sample.visible(hip, MIN_VIS):
         hip_xy = sample.xy(hip)
         trunk = float(np.linalg.norm(sh_xy - hip_xy))
         out["trunk_incl_deg"] = _angle_from_vertical(sh_xy - hip_xy, forward)
-        if trunk > 1e-6:
-            out["head_forward"] = forward * (ear_xy[0] - sh_xy[0]) / trunk
-        if sample.visible(knee, MIN_VIS):
-            out["trunk_thigh_deg"] = _angle_at(sh_xy, hip_xy, sample.xy(knee))
+        if ear_seen and trunk > 1e-6:
+            out["head_forward"] = forward * (sample.xy(ear)[0] - sh_xy[0]) / trunk
+        knee_xy = sample.xy(knee)
+        thigh = float(np.linalg.norm(knee_xy - hip_xy))
+        if sample.visible(knee, MIN_VIS) and trunk > 1e-6 and thigh > 1e-6:
+            out["trunk_thigh_deg"] = _angle_at(sh_xy, hip_xy, knee_xy)
     return out
 
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import estimated
+from conftest import DATA, estimated
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from poses import NECK_PX, TRUNK_PX, W, front_figure, moved, nobody, pose, side_figure, side_points
@@ -22,6 +22,7 @@ from poses import NECK_PX, TRUNK_PX, W, front_figure, moved, nobody, pose, side_
 from monitor import metrics
 from monitor.landmarks import COUNT, Landmark
 from monitor.metrics import View
+from monitor.sample import PoseSample
 
 # (figure, expected side metrics)
 SIDE = {
@@ -132,10 +133,10 @@ GATING = {
         {"neck_incl_deg"},
         {"trunk_incl_deg", "head_forward", "trunk_thigh_deg"},
     ),
-    "ear hidden": (
+    "ear hidden (the trunk still faces by the nose and thigh)": (
         {"ear_vis": 0.2},
-        set(),
-        {"neck_incl_deg", "trunk_incl_deg", "head_forward", "trunk_thigh_deg"},
+        {"trunk_incl_deg", "trunk_thigh_deg"},
+        {"neck_incl_deg", "head_forward"},
     ),
 }
 
@@ -254,3 +255,28 @@ def test_side_metrics_do_not_change_in_a_mirror(sample):
         moved(sample, lambda p: np.column_stack([W - p[:, 0], p[:, 1]])), View.SIDE
     )
     same_metrics(before, after)
+
+
+def test_trunk_inclination_orders_the_classes_of_many_people():
+    """Real keypoints of many people (no calibration): a slouch leans the trunk
+    forward and a recline back, so the class medians must come in that order."""
+    import csv
+
+    path = DATA / "keypoints" / "xy_filtered_keypoints_vectors_mediapipe.csv"
+    by_class: dict[str, list[float]] = {}
+    with path.open() as f:
+        for row in csv.DictReader(f):
+            image = np.zeros((33, 5), dtype=np.float32)
+            for lm in (Landmark.NOSE, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER,
+                       Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_KNEE,
+                       Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE):
+                name = lm.name.lower()
+                image[lm] = [float(row[f"{name}_x"]), float(row[f"{name}_y"]), 0, 1, 1]
+            sample = PoseSample(0.0, 1000, 1000, image)
+            if metrics.detect_view(sample) is View.SIDE:
+                value = metrics.side_metrics(sample).get("trunk_incl_deg")
+                if value is not None:
+                    by_class.setdefault(row["class"], []).append(value)
+    median = {c: float(np.median(v)) for c, v in by_class.items()}
+    assert min(len(by_class[c]) for c in ("slouching", "proper", "reclining")) > 100
+    assert median["slouching"] > median["proper"] + 5 > median["reclining"] + 10

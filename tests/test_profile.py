@@ -80,8 +80,8 @@ BAD_CALIBRATIONS = {
     ),
     "only two frames": (calibration(2), "seen in 2 of 2 frames"),
     "moving around": (_jumping(calibration(10)), "moved too much"),
-    "ears never visible in profile": (
-        calibration(10, ear_vis=0.1),
+    "ears and hips never visible in profile": (
+        calibration(10, ear_vis=0.1, hip_vis=0.1),
         "landmarks needed for posture were not visible",
     ),
 }
