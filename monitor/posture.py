@@ -52,6 +52,8 @@ RULES = {
         Rule("face_scale", +1, "forward_head", 0.06),
         Rule("shoulder_tilt_deg", +1, "lean_left", 7.0),
         Rule("shoulder_tilt_deg", -1, "lean_right", 7.0),
+        Rule("head_tilt_deg", +1, "head_tilt", 12.0),
+        Rule("head_tilt_deg", -1, "head_tilt", 12.0),
         Rule("trunk_flex_deg", +1, "slouch", 12.0),
         Rule("trunk_flex_deg", -1, "recline", 12.0),
     ),
@@ -65,6 +67,7 @@ SUGGESTIONS = {
     "head_down": "Raise your screen to eye level and lift your head, chin slightly tucked.",
     "lean_left": "You are leaning left: sit evenly on both sit bones.",
     "lean_right": "You are leaning right: sit evenly on both sit bones.",
+    "head_tilt": "Your head is tilted to one side: level it, ears over the shoulders.",
 }
 
 # The camera looks moved when the seated body is this far from where the

@@ -71,7 +71,8 @@ FRONT_DRIFT = {
     "shoulders tilted 4° is not drift": ({"shoulder_tilt_deg": 4}, ()),
     "left shoulder 10° lower: lean left": ({"shoulder_tilt_deg": 10}, ("lean_left",)),
     "right shoulder 10° lower: lean right": ({"shoulder_tilt_deg": -10}, ("lean_right",)),
-    "head tilted 15° is not judged": ({"head_tilt_deg": 15}, ()),
+    "head tilted 8° is within the noise": ({"head_tilt_deg": 8}, ()),
+    "head tilted 15°: head tilt": ({"head_tilt_deg": 15}, ("head_tilt",)),
 }
 
 
@@ -332,3 +333,4 @@ def test_calibrate_command_saves_a_profile_that_replay_uses(tmp_path):
     assert all(s["posture"] == "good" for s in _postures(timeline, 2.0, 5.0))
     slouched = _postures(timeline, 6.5, 8.0)
     assert slouched and all("slouch" in s["issues"] for s in slouched)
+
