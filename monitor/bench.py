@@ -385,7 +385,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"(min / median / max); {m['nproc']} cores, {m['cpu']}"
     ]
     for mode in report["modes"]:
-        lines.append(f"{mode}:")
+        lines.append(f"{mode}:" + (" (one run)" if mode == "memory" else ""))
         for key in MODE_KEYS[mode]:
             if key not in f:
                 continue
