@@ -33,14 +33,27 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0 or value > 1000:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1000, got {text}")
-    return value
+def _number(lo: float, hi: float, whole: bool = False, above_lo: bool = False):  # type: ignore[no-untyped-def]
+    """An argparse type for a number in a range, with an error that says the range."""
+    kind, allowed = (int, "a whole number") if whole else (float, "a number")
+    bound = f"more than {lo:g} and at most {hi:g}" if above_lo else f"from {lo:g} to {hi:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {allowed}: {text!r}") from None
+        if value < lo or value > hi or (above_lo and value == lo):
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+
+    return parse
+
+
+_fps = _number(0, 1000)
+_days = _number(1, 366, whole=True)
+_seconds = _number(0, 3600, above_lo=True)
+_volume = _number(0, 1)
 
 
 def _instant(text: str) -> float:
@@ -54,16 +67,6 @@ def _instant(text: str) -> float:
             f"expected an ISO date-time such as 2026-10-25T09:00 or "
             f"2026-10-25T09:00+01:00, got {text!r}"
         ) from None
-
-
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 366:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 366, got {text}")
-    return value
 
 
 def _add_db_option(p: argparse.ArgumentParser) -> None:
@@ -82,26 +85,6 @@ def _span(text: str) -> tuple[float, float]:
     if not sep or a < 0 or b <= a:
         raise argparse.ArgumentTypeError(f"expected START:END with 0 <= START < END, got {text!r}")
     return a, b
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, got {text}")
-    return value
-
-
-def _volume(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {text}")
-    return value
 
 
 def _add_settings_options(p: argparse.ArgumentParser) -> None:
