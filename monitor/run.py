@@ -143,6 +143,8 @@ class LiveMonitor:
         self._moved = False
         self._repeats: dict[str, int] = {}
         self._bout_seen: float | None = None
+        self._state_seen: tuple | None = None  # presence, posture and issues last step
+        self._changed_t = -np.inf  # when they last changed
         self.last_step: Step | None = None
         self.note = ""
 
@@ -173,6 +175,8 @@ class LiveMonitor:
             return s.fast_fps if step is not None else s.fps
         if step.sample.presence is Presence.AWAY and self.tracker.sitting.bout_start is None:
             return s.away_fps
+        if step.sample.t - self._changed_t >= s.steady_after_s:
+            return min(s.steady_fps, s.fps)  # a long quiet stretch needs fewer looks
         return s.fps
 
     def run(self) -> Session:
@@ -244,6 +248,9 @@ class LiveMonitor:
             s.seated_steps += 1
             s.good_steps += step.sample.posture is PostureState.GOOD
             s.drift_steps += step.sample.posture is PostureState.DRIFT
+        state = (step.sample.presence, step.sample.posture, step.sample.issues)
+        if state != self._state_seen:
+            self._state_seen, self._changed_t = state, t
         if self.tracker.sitting.bout_start != self._bout_seen:
             self._bout_seen = self.tracker.sitting.bout_start
             self._repeats["break"] = 0

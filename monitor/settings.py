@@ -39,7 +39,11 @@ def _opt(
 
 @dataclass(frozen=True)
 class Sampling:
-    fps: float = _opt(2.0, "analysed frames a second while all is steady", 0.05, 60)
+    fps: float = _opt(2.0, "analysed frames a second (and replay's default rate)", 0.05, 60)
+    steady_fps: float = _opt(
+        1.5, "analysed frames a second once nothing has changed for steady_after_s", 0.05, 60
+    )
+    steady_after_s: float = _opt(30.0, "seconds without a change before steady_fps", 0, 3600)
     fast_fps: float = _opt(5.0, "analysed frames a second while a change is pending", 0.05, 60)
     away_fps: float = _opt(0.5, "analysed frames a second while nobody is there", 0.01, 60)
     still_threshold: float = _opt(

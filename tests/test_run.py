@@ -157,7 +157,8 @@ def test_an_hour_of_sitting_raises_a_break_alert_at_3000_s() -> None:
     assert step is not None and step.sample.presence is Presence.SEATED
     assert step.sitting_s == pytest.approx(3600, abs=1.0)
     # About two analysed frames a second, all of them seated.
-    assert monitor.session.analysed == pytest.approx(2 * 3600, rel=0.01)
+    # 2 a second for the first steady_after_s (30 s), then steady_fps (1.5)
+    assert monitor.session.analysed == pytest.approx(2 * 30 + 1.5 * 3570, rel=0.01)
     assert monitor.session.seated_steps >= monitor.session.analysed - 5
     out = monitor.out.getvalue()
     assert "break: You have been sitting for 50 min" in out
@@ -203,10 +204,13 @@ def test_the_rate_is_fast_while_a_change_is_pending_and_slow_when_away() -> None
     monitor = make(
         clock, None, estimator,
         "sampling.fps=3", "sampling.fast_fps=8", "sampling.away_fps=0.25",
+        "sampling.steady_fps=2", "sampling.steady_after_s=30",
     )
     assert monitor.rate() == 3  # nothing seen yet
-    run_for(monitor, clock, 60)
-    assert monitor.rate() == 3
+    run_for(monitor, clock, 10)
+    assert monitor.rate() == 3  # seated, but not yet unchanged for 30 s
+    run_for(monitor, clock, 50)
+    assert monitor.rate() == 2  # a long steady stretch: fewer looks
     assert not monitor.tracker.pending()
     estimator.who = nobody  # the person leaves
     rates = []
@@ -238,7 +242,9 @@ def test_a_lost_camera_is_unknown_retried_with_back_off_and_resumes(tmp_path: Pa
         recorder = Recorder(
             store, source="cam", model="full", settings=config.DEFAULTS, started_at=origin
         )
-        monitor = make(clock, camera, recorder=recorder, origin=origin)
+        # A fixed rate (never "steady") keeps the back-off times below exact.
+        monitor = make(clock, camera, None, "sampling.steady_after_s=3600",
+                       recorder=recorder, origin=origin)
         run_for(monitor, clock, 100)
         assert monitor.last_step is not None
         assert monitor.last_step.sample.presence is Presence.SEATED
