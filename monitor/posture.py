@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from statistics import median
 
 import numpy as np
 
@@ -106,9 +107,11 @@ class PostureMonitor:
         for _, values, _, _ in self._recent:
             for k, v in values.items():
                 table.setdefault(k, []).append(v)
-        x, y, scale = np.median(np.array([g for _, _, g, _ in self._recent]), axis=0)
+        # statistics.median: a few values a window, where numpy's overhead dominates
+        anchors = [g for _, _, g, _ in self._recent]
+        x, y, scale = (median(column) for column in zip(*anchors, strict=True))
         views = [v for _, _, _, v in self._recent]
-        return {k: float(np.median(v)) for k, v in table.items()}, (x, y, scale), views
+        return {k: float(median(v)) for k, v in table.items()}, (x, y, scale), views
 
     def step(self, sample: PoseSample, seated: bool) -> PostureStep:
         t = sample.t_s
