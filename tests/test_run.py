@@ -416,3 +416,19 @@ def test_a_looping_file_starts_over_at_the_end(short_video: Path) -> None:
     assert capture.frames_decoded == 4
     assert np.array_equal(images[0], images[2])  # the first frame again
     capture.release()
+
+
+def test_a_snooze_postpones_the_break_alert_and_then_it_comes() -> None:
+    """`posture-monitor snooze 15m` at 49 minutes moves the 50-minute alert to 64."""
+    clock = Clock()
+    start = clock.t
+    snooze_until: list[float] = []
+    monitor = make(clock, snoozed_until=lambda now: next(
+        (u for u in snooze_until if u > now), None))
+    run_for(monitor, clock, 49 * 60)
+    snooze_until.append(clock.t + 15 * 60)
+    run_for(monitor, clock, 20 * 60)
+    breaks = [a for a in monitor.session.alerts if a.kind == "break"]
+    assert breaks
+    assert breaks[0].t == pytest.approx(64 * 60, abs=1.0)
+    assert clock.t - start > 64 * 60
