@@ -251,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", type=Path, default=Path("../shared/data/labels.json"))
     p.add_argument("--fps", type=_fps, default=None, help="as for replay")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the scores as JSON")
+    p.add_argument(
+        "--timeline", type=Path, action="append", default=[], metavar="JSON",
+        help="score this timeline (from 'replay --json') instead of replaying; its "
+        "source names the clip (repeatable)",
+    )
     _add_model_option(p)
     _add_settings_options(p)
 

@@ -144,29 +144,33 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from monitor import evaluate, replay
     from monitor.sources import open_source
 
-    settings = load_settings(args).settings
-    model = _model(args)
     labels = evaluate.load_labels(args.labels)
-    names = args.clips or list(labels)
-    unknown = [n for n in names if n not in labels]
-    if unknown:
-        raise MonitorError(f"no labels for {', '.join(unknown)} in {args.labels}")
+    if args.timeline:
+        timelines = [evaluate.load_timeline(path, labels) for path in args.timeline]
+    else:
+        names = args.clips or list(labels)
+        unknown = [n for n in names if n not in labels]
+        if unknown:
+            raise MonitorError(f"no labels for {', '.join(unknown)} in {args.labels}")
+        timelines = [(name, None) for name in names]
+    settings = load_settings(args).settings
     fps = settings.sampling.fps if args.fps is None else (args.fps or None)
     rows, results = [], {}
     total_presence, total_posture = evaluate.Score(), evaluate.Score()
-    for name in names:
+    for name, timeline in timelines:
         clip = labels[name]
-        source = open_source(str(args.labels.parent / name))
-        try:
-            estimated = replay.estimate(source, model, fps)
-        finally:
-            source.close()
-        profile = None
-        if "calibrate" in clip:
-            profile = replay.calibrate_from(
-                estimated.samples, *clip["calibrate"], name=Path(name).stem
-            )
-        timeline = replay.track(estimated, settings, profile).to_json()
+        if timeline is None:
+            source = open_source(str(args.labels.parent / name))
+            try:
+                estimated = replay.estimate(source, _model(args), fps)
+            finally:
+                source.close()
+            profile = None
+            if "calibrate" in clip:
+                profile = replay.calibrate_from(
+                    estimated.samples, *clip["calibrate"], name=Path(name).stem
+                )
+            timeline = replay.track(estimated, settings, profile).to_json()
         presence, posture = evaluate.score(timeline, clip)
         total_presence.merge(presence)
         total_posture.merge(posture)

@@ -116,6 +116,21 @@ def _samples(timeline: Any) -> list[tuple[float, str, str]]:
     return out
 
 
+def load_timeline(path: Path, labels: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """A replay timeline and the labelled clip its `source` names."""
+    try:
+        timeline = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelsError(f"cannot read timeline {path}: {exc}") from None
+    source = timeline.get("source") if isinstance(timeline, dict) else None
+    if not isinstance(source, str):
+        raise LabelsError(f"timeline {path} has no \"source\"")
+    matches = [name for name in labels if Path(source).as_posix().endswith(name)]
+    if not matches:
+        raise LabelsError(f"no labels for the source of {path} ({source})")
+    return max(matches, key=len), timeline
+
+
 def score(timeline: dict[str, Any], clip: dict[str, Any]) -> tuple[Score, Score]:
     """(presence score, posture score) of one timeline against one clip's labels."""
     samples = _samples(timeline)

@@ -24,9 +24,10 @@ jonz21's misses are its recline (12-13 s), judged good: the lean back there is s
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
-from conftest import DATA, estimated
+from conftest import DATA, cli_env, clip, estimated, run_cli
 
 from monitor import evaluate, replay
 from monitor import profile as P
@@ -180,3 +181,24 @@ def test_vincent_neck_stills(vincent_profile, case, drift_at_least, good_at_leas
     assert len(drift) >= drift_at_least and len(good) >= good_at_least, [s.issues for s in steps]
     for step in drift:
         assert {"head_down", "forward_head"} & set(step.issues), step.issues
+
+
+def test_evaluate_scores_a_saved_timeline_like_a_replay(tmp_path):
+    """`evaluate --timeline` scores what `replay --json` wrote, naming the clip by its source."""
+    env = cli_env(tmp_path)
+    out = tmp_path / "gaze.json"
+    replayed = run_cli("replay", clip("front/gaze_analyser.mov"), "--model", "lite",
+                       "--json", out, env=env)
+    assert replayed.returncode == 0, replayed.stderr
+    labels = DATA / "labels.json"
+    scored = run_cli("evaluate", "--labels", labels, "--timeline", out, "--json",
+                     tmp_path / "scores.json", env=env)
+    assert scored.returncode == 0, scored.stderr
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    seated = scores["front/gaze_analyser.mov"]["presence"]["per_class"]["seated"]
+    assert seated == 1.0
+    (tmp_path / "other.json").write_text('{"source": "elsewhere.mp4", "samples": []}')
+    refused = run_cli("evaluate", "--labels", labels, "--timeline", tmp_path / "other.json",
+                      env=env)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("posture-monitor: error: no labels for the source")
