@@ -7,13 +7,16 @@ user may type, with types that reject bad values in the user's own terms.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from monitor import __version__
 
 
-def _number(lo: float, hi: float, whole: bool = False, above_lo: bool = False):  # type: ignore[no-untyped-def]
+def _number(
+    lo: float, hi: float, whole: bool = False, above_lo: bool = False
+) -> Callable[[str], float]:
     """An argparse type for a number in a range, with an error that says the range."""
     kind, allowed = (int, "a whole number") if whole else (float, "a number")
     bound = f"more than {lo:g} and at most {hi:g}" if above_lo else f"from {lo:g} to {hi:g}"

@@ -14,10 +14,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import settings as config
 from monitor.arguments import build_parser
 from monitor.errors import MonitorError, ProfileError
+
+if TYPE_CHECKING:
+    from monitor.profile import Profile
+    from monitor.replay import Estimated
+    from monitor.timeline import Timeline
 
 log = logging.getLogger("monitor")
 
@@ -195,7 +201,13 @@ def sound_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _replay_into_store(args, estimated, settings, profile, model: str):  # type: ignore[no-untyped-def]
+def _replay_into_store(
+    args: argparse.Namespace,
+    estimated: Estimated,
+    settings: config.Settings,
+    profile: Profile | None,
+    model: str,
+) -> Timeline:
     import time
 
     from monitor import metrics, replay

@@ -13,18 +13,28 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import control, paths
 from monitor import profile as profiles
-from monitor.capture import CameraLost, open_capture
+from monitor.capture import CameraLost, Capture, open_capture
 from monitor.errors import ProfileError
 from monitor.profile import Profile
 from monitor.run import LiveMonitor
 from monitor.settings import Settings
 from monitor.tracker import Tracker
+
+if TYPE_CHECKING:  # imported where used, to keep `--help` and start-up quick
+    import numpy as np
+
+    from monitor.recorder import Recorder
+    from monitor.sample import PoseSample
+    from monitor.sound import Announcer
+    from monitor.store import Store
+    from monitor.tracker import Step
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +131,7 @@ def run(
         profile = offer_calibration(source, profile_name, model, settings)
     captures = iter([first] if first is not None else [])
 
-    def open_next():  # type: ignore[no-untyped-def]
+    def open_next() -> Capture:
         return next(captures, None) or open_capture(source, loop)
 
     stop = threading.Event()
@@ -164,7 +174,7 @@ def run(
     return 0
 
 
-def today(store) -> str:  # type: ignore[no-untyped-def]
+def today(store: Store) -> str:
     """Today's figures from the database, as the report command prints them."""
     from datetime import date
 
@@ -183,7 +193,7 @@ def _recorder(
     profile: Profile | None,
     settings: Settings,
     origin: float,
-):  # type: ignore[no-untyped-def]
+) -> Recorder:
     from monitor.recorder import Recorder
     from monitor.store import Store
 
@@ -199,7 +209,7 @@ def _recorder(
     )
 
 
-def _announcer(settings: Settings, quiet: bool):  # type: ignore[no-untyped-def]
+def _announcer(settings: Settings, quiet: bool) -> Announcer | None:
     if not settings.sound.enabled and not settings.sound.notify:
         return None
     from monitor.quiet import QuietTime
@@ -209,13 +219,15 @@ def _announcer(settings: Settings, quiet: bool):  # type: ignore[no-untyped-def]
     return Announcer(sound, QuietTime.from_text(quiet or sound.quiet, sound.working_hours))
 
 
-def _preview(stack: ExitStack, profile: Profile | None):  # type: ignore[no-untyped-def]
+def _preview(
+    stack: ExitStack, profile: Profile | None
+) -> Callable[[np.ndarray, PoseSample, Step, float], bool]:
     from monitor.preview import Preview, draw
 
     window = Preview()
     stack.callback(window.close)
 
-    def show(image, sample, step, rate):  # type: ignore[no-untyped-def]
+    def show(image: np.ndarray, sample: PoseSample, step: Step, rate: float) -> bool:
         return window.show(draw(image, sample, step, profile, rate))
 
     return show
