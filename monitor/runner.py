@@ -167,10 +167,9 @@ def run(
             announcer.wait(5.0)  # let a chime that is playing finish
         log.info("stopped: %s", monitor.summary())
         print(monitor.summary())
-        if recorder is not None:
-            if recorder.failed:
-                print(f"warning: recording stopped early: {recorder.failed}", file=sys.stderr)
-            print(today(recorder.store))
+        if recorder.failed:
+            print(f"warning: recording stopped early: {recorder.failed}", file=sys.stderr)
+        print(today(recorder.store))
     return 0
 
 
