@@ -53,30 +53,28 @@ def _model(args: argparse.Namespace) -> Path:
 def replay_command(args: argparse.Namespace) -> int:
     from monitor import profile as profiles
     from monitor import replay
-    from monitor.sources import open_source
 
     settings = load_settings(args).settings
     model = _model(args)
     profile = profiles.load(args.profile) if args.profile else None
     fps = settings.sampling.fps if args.fps is None else (args.fps or None)
-    source = open_source(args.video)
-    try:
-        estimated = replay.estimate(source, model, fps, replay.stderr_progress("replay"))
-    finally:
-        source.close()
-        sys.stderr.write("\n")
-    if args.calibrate:
-        try:
-            profile = replay.calibrate_from(estimated.samples, *args.calibrate, name="replay")
-        except ProfileError as exc:
-            # The recording is still worth a timeline: presence and sitting
-            # do not need a baseline.
-            print(f"posture-monitor: warning: calibration failed: {exc}; posture is not "
-                  "judged", file=sys.stderr)
-    if args.db:
-        timeline = _replay_into_store(args, estimated, settings, profile, str(model))
-    else:
-        timeline = replay.track(estimated, settings, profile)
+
+    def calibration_failed(exc: ProfileError) -> None:
+        # The recording is still worth a timeline: presence and sitting
+        # do not need a baseline.
+        print(
+            f"posture-monitor: warning: calibration failed: {exc}; posture is not judged",
+            file=sys.stderr,
+        )
+
+    def into_store(estimated: Estimated, profile: Profile | None) -> Timeline:
+        return _replay_into_store(args, estimated, settings, profile, str(model))
+
+    timeline = replay.analyse(
+        args.video, model, fps, settings, profile, calibrate=args.calibrate,
+        progress_label="replay", on_calibration_error=calibration_failed,
+        track_with=into_store if args.db else None,
+    )  # fmt: skip
     if args.json:
         timeline.write(args.json)
     print(replay.summary(timeline))
@@ -148,7 +146,6 @@ def bench_command(args: argparse.Namespace) -> int:
 @command("evaluate")
 def evaluate_command(args: argparse.Namespace) -> int:
     from monitor import evaluate, replay
-    from monitor.sources import open_source
 
     labels = evaluate.load_labels(args.labels)
     if args.timeline:
@@ -166,17 +163,10 @@ def evaluate_command(args: argparse.Namespace) -> int:
     for name, timeline in timelines:
         clip = labels[name]
         if timeline is None:
-            source = open_source(str(args.labels.parent / name))
-            try:
-                estimated = replay.estimate(source, _model(args), fps)
-            finally:
-                source.close()
-            profile = None
-            if "calibrate" in clip:
-                profile = replay.calibrate_from(
-                    estimated.samples, *clip["calibrate"], name=Path(name).stem
-                )
-            timeline = replay.track(estimated, settings, profile).to_json()
+            timeline = replay.analyse(
+                str(args.labels.parent / name), _model(args), fps, settings,
+                calibrate=clip.get("calibrate"), name=Path(name).stem,
+            ).to_json()  # fmt: skip
         presence, posture = evaluate.score(timeline, clip)
         total_presence.merge(presence)
         total_posture.merge(posture)
@@ -221,12 +211,12 @@ def _replay_into_store(
         recorder = Recorder(
             store, source=estimated.source, model=model, settings=settings,
             started_at=started_at, profile=profile.name if profile else None,
-        )
+        )  # fmt: skip
         timeline = replay.track(
             estimated, settings, profile,
             on_step=lambda step, sample: recorder.add(step, metrics.hips_visible(sample)),
             on_finish=recorder.close,
-        )
+        )  # fmt: skip
     if recorder.failed:
         log.warning(recorder.failed)
     return timeline

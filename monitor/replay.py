@@ -22,7 +22,7 @@ from monitor.profile import Profile
 from monitor.sample import PoseSample
 from monitor.settings import Settings
 from monitor.sitting import SittingEvent
-from monitor.sources import FrameSource
+from monitor.sources import FrameSource, open_source
 from monitor.timeline import Timeline
 from monitor.tracker import Step, Tracker
 
@@ -34,6 +34,10 @@ class Estimated:
     source: str
     duration_s: float
     samples: list[PoseSample]
+
+
+# What turns the samples into a timeline, given the profile (default: `track`).
+Track = Callable[[Estimated, Profile | None], Timeline]
 
 
 def estimate(
@@ -90,6 +94,46 @@ def track(
         if not observable:
             timeline.extra["pelvic_tilt"] = NOT_OBSERVABLE
     return timeline
+
+
+def analyse(
+    video: str,
+    model_path: Path,
+    max_fps: float | None,
+    settings: Settings,
+    profile: Profile | None = None,
+    calibrate: tuple[float, float] | None = None,
+    name: str = "replay",
+    progress_label: str | None = None,
+    on_calibration_error: Callable[[ProfileError], None] | None = None,
+    track_with: Track | None = None,
+) -> Timeline:
+    """A recording's timeline: estimate its poses, calibrate, then track.
+
+    With `calibrate` (START, END seconds) the profile, named `name`, is built
+    from that stretch and replaces `profile`; if that fails the ProfileError
+    goes to `on_calibration_error` and `profile` stays, or without one it is
+    raised. `progress_label` shows a progress bar on stderr while estimating.
+    `track_with` replaces the plain `track` (e.g. to record each step).
+    """
+    source = open_source(video)
+    try:
+        progress = stderr_progress(progress_label) if progress_label is not None else None
+        estimated = estimate(source, model_path, max_fps, progress)
+    finally:
+        source.close()
+        if progress_label is not None:
+            sys.stderr.write("\n")
+    if calibrate is not None:
+        try:
+            profile = calibrate_from(estimated.samples, *calibrate, name=name)
+        except ProfileError as exc:
+            if on_calibration_error is None:
+                raise
+            on_calibration_error(exc)
+    if track_with is not None:
+        return track_with(estimated, profile)
+    return track(estimated, settings, profile)
 
 
 def stderr_progress(label: str, every_s: float = 0.25) -> Progress:
