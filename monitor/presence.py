@@ -154,17 +154,25 @@ class PresenceClassifier:
         self.calibrated = reference
         self._learnt: deque[tuple[float, float, float]] = deque()  # (t, y, scale)
         self._learn_s = learn_s
+        # The median of `_learnt`, computed again only after the window changed.
+        self._learnt_reference: SeatedReference | None = None
+        self._learnt_changed = False
         self._recent: deque[tuple[float, Presence]] = deque()
         self.raw = Presence.UNKNOWN
 
     def reference(self) -> SeatedReference | None:
         if self.calibrated is not None:
             return self.calibrated
-        if len(self._learnt) < 3:
-            return None
-        ys = np.array([y for _, y, _ in self._learnt])
-        scales = np.array([w for _, _, w in self._learnt])
-        return SeatedReference(float(np.median(ys)), float(np.median(scales)))
+        if self._learnt_changed:
+            self._learnt_changed = False
+            self._learnt_reference = None
+            if len(self._learnt) >= 3:
+                ys = np.array([y for _, y, _ in self._learnt])
+                scales = np.array([w for _, _, w in self._learnt])
+                self._learnt_reference = SeatedReference(
+                    float(np.median(ys)), float(np.median(scales))
+                )
+        return self._learnt_reference
 
     def step(self, sample: PoseSample) -> Presence:
         self.raw = classify(sample, self.reference(), self.min_vis)
@@ -173,6 +181,7 @@ class PresenceClassifier:
             self._learnt.append((sample.t_s, y, body_scale(sample)))
             while self._learnt and self._learnt[0][0] < sample.t_s - self._learn_s:
                 self._learnt.popleft()
+            self._learnt_changed = True
         self._recent.append((sample.t_s, self.raw))
         while len(self._recent) > 1 and self._recent[0][0] <= sample.t_s - self.smooth_s:
             self._recent.popleft()

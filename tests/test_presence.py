@@ -147,6 +147,35 @@ def test_learns_the_seated_height_without_calibration():
     assert classifier.step(pose(3.0, **risen(0.8))) is STANDING
 
 
+def test_the_learnt_reference_follows_the_learning_window():
+    """The learnt reference is the median of the window, however often it is
+    asked for: frames coming in and frames leaving it both move it.
+
+    learn_s=2.5: the window holds the seated frames of the last 2.5 s.
+    """
+    classifier = PresenceClassifier(smooth_s=0.0, learn_s=2.5)
+    # (t, shoulders lowered by this many shoulder widths, expected reference height)
+    steps = [
+        (0.0, 0.0, None),
+        (1.0, 0.0, None),
+        (2.0, 0.0, 600.0),  # three frames: learnt
+        (3.0, 0.25, 600.0),  # 600, 600, 650 (t=0 has left the window)
+        (4.0, 0.25, 650.0),  # 600, 650, 650
+        (5.0, 0.25, 650.0),
+    ]
+    for t, lowered, expected in steps:
+        assert classifier.step(pose(t, **risen(-lowered))) is SEATED, f"t={t}"
+        learnt = classifier.reference()
+        assert classifier.reference() == learnt, f"t={t}"
+        height = None if learnt is None else learnt.shoulder_y_px
+        assert height == pytest.approx(expected), f"t={t}"
+    classifier.calibrated = DESK
+    assert classifier.reference() == DESK
+    classifier.calibrated = None
+    assert classifier.reference() is not None
+    assert classifier.reference().shoulder_y_px == pytest.approx(650.0)
+
+
 def test_calibrated_reference_is_kept():
     classifier = PresenceClassifier(smooth_s=0.0, reference=DESK)
     for i in range(5):
