@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor.day_report import DayReport, SampleRow, build_report, day_bounds, minutes
 from monitor.errors import MonitorError
-from monitor.report import DayReport, SampleRow, build_report, day_bounds, minutes
 from monitor.store import Store
 
 

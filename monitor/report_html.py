@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from monitor.report import DayReport, SampleRow, duration, format_text, lines
+from monitor.day_report import DayReport, SampleRow, duration
+from monitor.report import lines, title
 
 COLOURS = {
     "seated": "#3b6fb6",
@@ -206,10 +207,10 @@ def render(reports: Sequence[DayReport], samples: Sequence[SampleRow], tz: tzinf
         for label, text in lines(r)
     )
     notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in r.notes)
-    title = html.escape(format_text(r).splitlines()[0])
+    heading = html.escape(title(r))
     parts = [
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-        f"<style>{CSS}</style></head><body><h1>{title}</h1>",
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{heading}</title>"
+        f"<style>{CSS}</style></head><body><h1>{heading}</h1>",
         f"<table>{rows}</table>{notes}",
         '<div id="charts">',
         "<h2>Timeline</h2>" + _img(ribbon(r, samples, tz), "timeline of the day"),

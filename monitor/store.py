@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor import paths
+from monitor.day_report import AlertRow, SampleRow
 from monitor.errors import StoreError
-from monitor.report import AlertRow, SampleRow
 from monitor.timeline import Span
 
 DB_NAME = "monitor.db"

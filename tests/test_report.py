@@ -10,15 +10,9 @@ import pytest
 from simulated_day import AWAY, DRIFT, GOOD, SEATED, STANDING, UNKNOWN, run, settings, stretch
 
 from monitor import export
+from monitor.day_report import AlertRow, SampleRow, build_report, day_bounds, minutes
 from monitor.recorder import Recorder
-from monitor.report import (
-    AlertRow,
-    SampleRow,
-    build_report,
-    day_bounds,
-    format_text,
-    minutes,
-)
+from monitor.report import format_text
 from monitor.store import Store
 from monitor.timeline import Span
 
@@ -146,12 +140,12 @@ def test_a_simulated_day_through_recorder_store_and_report(tmp_path: Path) -> No
 
 
 def test_report_arithmetic_is_core() -> None:
-    """monitor.report reads no files, database, camera or plotting library."""
+    """The figures and their words read no files, database, camera or plotting library."""
     import subprocess
     import sys
 
     code = (
-        "import sys, monitor.report; "
+        "import sys, monitor.day_report, monitor.report; "
         "print([m for m in ('cv2', 'mediapipe', 'sqlite3', 'matplotlib') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
