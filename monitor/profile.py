@@ -24,7 +24,7 @@ import numpy as np
 from monitor import metrics, paths
 from monitor.errors import ProfileError
 from monitor.landmarks import Landmark as L
-from monitor.metrics import View, body_scale
+from monitor.metrics import View
 from monitor.presence import shoulder_geometry
 from monitor.sample import PoseSample
 
@@ -154,7 +154,7 @@ def build(samples: Sequence[PoseSample], name: str) -> Profile:
     view = max(set(views), key=views.count)
     assert view is not None
     geometry = np.array([(*shoulder_geometry(s), *metrics.anchor(s, view)) for s in present])
-    scale = float(np.median([body_scale(s) for s in present]))
+    scale = float(np.median(geometry[:, 4]))  # the body scale, from metrics.anchor
     # Steadiness is judged on the nose, the most stable landmark in any view.
     nose = np.array([s.xy(L.NOSE) for s in present])
     wander = max(_robust_std(nose[:, 0]), _robust_std(nose[:, 1])) / max(scale, 1e-6)
@@ -185,7 +185,7 @@ def build(samples: Sequence[PoseSample], name: str) -> Profile:
         shoulder_width_px=float(np.median(geometry[:, 1])),
         anchor_x_px=float(np.median(geometry[:, 2])),
         anchor_y_px=float(np.median(geometry[:, 3])),
-        scale_px=float(np.median(geometry[:, 4])),
+        scale_px=scale,
         frame_width=present[0].width,
         frame_height=present[0].height,
         samples=len(present),
