@@ -10,6 +10,7 @@ charts.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -130,6 +131,29 @@ def _overlap(spans: Sequence[Span], a: float, b: float) -> float:
     return sum(max(0.0, min(s.end, b) - max(s.start, a)) for s in spans)
 
 
+def _on_break(
+    samples: Sequence[SampleRow], breaks: Sequence[Span]
+) -> tuple[list[float], list[float]]:
+    """Monitored seconds on a break: in each sample, and in each break.
+
+    A gap (the laptop slept, the monitor was off) has no samples, so it is no
+    break time; nor are the seconds the last frame before it stands for while
+    seated: only time off the seat counts. `samples` are in time order.
+    """
+    per_sample, per_break = [0.0] * len(samples), [0.0] * len(breaks)
+    starts = [s.t for s in samples]
+    longest = max((s.dur_s for s in samples), default=0.0)
+    for j, b in enumerate(breaks):
+        for i in range(bisect_left(starts, b.start - longest), bisect_left(starts, b.end)):
+            s = samples[i]
+            off_seat = s.dur_s - s.seated_s
+            if off_seat > 0:
+                seen = min(off_seat, _overlap((b,), s.t, s.t + s.dur_s))
+                per_sample[i] += seen
+                per_break[j] += seen
+    return per_sample, per_break
+
+
 def _tilt(samples: Sequence[SampleRow]) -> tuple[float | None, float | None]:
     """Median pelvic tilt while seated, and the worst clock-minute median."""
     seen = [
@@ -180,7 +204,6 @@ def build_report(
         r.hips_visible_share = min(1.0, sum(s.hips_s for s in samples) / present)
 
     day_bouts = _clip(bouts, start, end)
-    day_breaks = _clip(breaks, start, end)
     r.bouts = len(day_bouts)
     r.bout_lengths_s = [b.duration_s for b in day_bouts]
     if day_bouts:
@@ -190,8 +213,12 @@ def build_report(
     long_60 = [d for d in r.bout_lengths_s if d >= LONG_BOUTS_S[1]]
     r.bouts_30, r.bouts_30_s = len(long_30), sum(long_30)
     r.bouts_60, r.bouts_60_s = len(long_60), sum(long_60)
-    # A break counts on the day it began; its time counts where it falls.
-    r.breaks = sum(1 for b in breaks if start <= b.start < end)
+    # A break counts on the day it began if any of it was monitored; its
+    # time counts where it falls, as far as it was monitored.
+    on_break, seen = _on_break(samples, breaks)
+    r.breaks = sum(
+        1 for b, secs in zip(breaks, seen, strict=True) if secs > 0 and start <= b.start < end
+    )
     if r.seated_s > 0:
         r.breaks_per_sitting_hour = r.breaks / (r.seated_s / 3600)
 
@@ -229,7 +256,7 @@ def build_report(
     if samples and r.pelvic_tilt_median_deg is None:
         r.notes.append("pelvic tilt not observed (needs a calibration with the hips in view)")
 
-    r.hourly = _hourly(samples, day_bouts, day_breaks, start, end, tz)
+    r.hourly = _hourly(samples, on_break, day_bouts, start, end, tz)
     r.monitored_hours = sum(1 for h in r.hourly if h["monitored_s"] > 0)
     r.stand_hours = sum(1 for h in r.hourly if h["monitored_s"] > 0 and h["break_s"] > 0)
     if r.unmonitored_s >= 60:
@@ -241,8 +268,8 @@ def build_report(
 
 def _hourly(
     samples: Sequence[SampleRow],
+    on_break: Sequence[float],
     bouts: Sequence[Span],
-    breaks: Sequence[Span],
     start: float,
     end: float,
     tz: tzinfo,
@@ -265,13 +292,14 @@ def _hourly(
                 "good_s": 0.0,
                 "drift_s": 0.0,
                 "sitting_in_bouts_s": _overlap(bouts, h, h + 3600),
-                "break_s": _overlap(breaks, h, h + 3600),
+                "break_s": 0.0,
             }
         )
-    for s in samples:
+    for s, break_s in zip(samples, on_break, strict=True):
         i = min(len(table) - 1, int((s.t - start) // 3600))
         row = table[i]
         row["monitored_s"] += s.dur_s
+        row["break_s"] += break_s
         for key in ("seated_s", "standing_s", "away_s", "good_s", "drift_s"):
             row[key] += getattr(s, key)
     return table

@@ -2,7 +2,8 @@
 
 A schedule of (seconds, presence, posture, issues, metrics) stretches is
 stepped through the real sitting and break-alert state machines, and each
-step goes to a real Recorder, exactly as the live loop does.
+step goes to a real Recorder, exactly as the live loop does. A GAP stretch
+has no frames at all (the laptop slept, the monitor was off).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SEATED, STANDING, AWAY, UNKNOWN = (
     Presence.UNKNOWN,
 )
 GOOD, DRIFT, NOT_JUDGED = PostureState.GOOD, PostureState.DRIFT, PostureState.UNKNOWN
+GAP = None  # no frames
 
 Stretch = tuple  # (seconds, Presence, PostureState, issues, metrics)
 
@@ -38,7 +40,7 @@ def settings(**sections: dict[str, float]) -> Settings:
 
 def stretch(
     seconds: float,
-    presence: Presence,
+    presence: Presence | None,
     posture: PostureState = NOT_JUDGED,
     issues: tuple[str, ...] = (),
     metrics: dict[str, float] | None = None,
@@ -62,12 +64,13 @@ def run(
     for seconds, presence, posture, issues, metrics in schedule:
         end = t + seconds
         while t < end - 1e-9:
-            events = sitting.step(t, presence)
-            raised = alerts.step(t, sitting.bout_start, sitting.seated and presence is SEATED)
-            sample = TimelineSample(
-                t, presence, posture, issues if posture is DRIFT else (), metrics
-            )
-            recorder.add(Step(sample, raised, events, sitting.sitting_s(t)), hips_visible=True)
+            if presence is not GAP:
+                events = sitting.step(t, presence)
+                raised = alerts.step(t, sitting.bout_start, sitting.seated and presence is SEATED)
+                sample = TimelineSample(
+                    t, presence, posture, issues if posture is DRIFT else (), metrics
+                )
+                recorder.add(Step(sample, raised, events, sitting.sitting_s(t)), hips_visible=True)
             n += 1
             t = t0 + n / fps
     if close:

@@ -7,7 +7,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from simulated_day import AWAY, DRIFT, GOOD, SEATED, STANDING, UNKNOWN, run, settings, stretch
+from simulated_day import (
+    AWAY,
+    DRIFT,
+    GAP,
+    GOOD,
+    SEATED,
+    STANDING,
+    UNKNOWN,
+    run,
+    settings,
+    stretch,
+)
 
 from monitor import export
 from monitor.day_report import AlertRow, SampleRow, build_report, day_bounds, minutes
@@ -27,6 +38,13 @@ def at(text: str) -> float:
 def seated(t: float, seconds: int, **metrics: float) -> list[SampleRow]:
     return [
         SampleRow(t + i, 1.0, "seated", "good", 1, 0, 0, 0, 1, 0, {}, 1.0, dict(metrics))
+        for i in range(seconds)
+    ]
+
+
+def standing(t: float, seconds: int) -> list[SampleRow]:
+    return [
+        SampleRow(t + i, 1.0, "standing", "unknown", 0, 1, 0, 0, 0, 0, {}, 1.0, {})
         for i in range(seconds)
     ]
 
@@ -63,7 +81,7 @@ def test_the_repeated_hour_keeps_its_two_halves_apart() -> None:
 def test_a_bout_across_midnight_is_split() -> None:
     bout = Span(at("2026-01-05T23:20:00+00:00"), at("2026-01-06T00:50:00+00:00"))
     brk = Span(bout.end, bout.end + 600)
-    samples = seated(bout.start, 5400)
+    samples = seated(bout.start, 5400) + standing(brk.start, 600)
     mon = build_report(samples, [bout], [brk], [], date(2026, 1, 5), LONDON)
     tue = build_report(samples, [bout], [brk], [], date(2026, 1, 6), LONDON)
     assert (mon.bouts, mon.bout_longest_s, mon.bouts_30) == (1, 2400, 1)
@@ -137,6 +155,44 @@ def test_a_simulated_day_through_recorder_store_and_report(tmp_path: Path) -> No
     assert per_minute[0]["local_time"] == "2026-10-25T01:20+01:00"
     assert per_minute[-1]["local_time"].endswith("+00:00")
     assert sum(m["monitored_s"] for m in per_minute) == pytest.approx(end)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "breaks", "on_break_s"),
+    [
+        # The laptop sleeps under someone seated: a gap, not a break.
+        ([stretch(1800, SEATED, GOOD), stretch(3600, GAP), stretch(1800, SEATED, GOOD)], 0, 0),
+        # They get up and walk off, then it sleeps: a break, counted only as far as it was
+        # seen (two minutes, and the few seconds the last frame stands for).
+        (
+            [
+                stretch(1680, SEATED, GOOD),
+                stretch(120, STANDING),
+                stretch(3600, GAP),
+                stretch(1800, SEATED, GOOD),
+            ],
+            1,
+            120,
+        ),
+    ],
+)
+def test_time_not_monitored_is_no_break(
+    tmp_path: Path, schedule: list, breaks: int, on_break_s: float
+) -> None:
+    """11:30-12:00 monitored, 12:00-13:00 not (a gap), 13:00-13:30 monitored."""
+    config = settings()
+    with Store.open(tmp_path / "m.db") as store:
+        start = at("2026-06-01T11:30:00+01:00")
+        rec = Recorder(store, source="sim", model="full", settings=config, started_at=start)
+        run(rec, schedule, config)
+        day = export.reports(store, date(2026, 6, 1), 1, LONDON)[0][-1]
+    assert day.unmonitored_s == pytest.approx(3600, abs=config.sitting.max_gap_s)
+    assert day.bouts == 2  # the gap is not sitting either
+    assert day.breaks == breaks
+    hours = {h["hour"]: h for h in day.hourly if h["monitored_s"] or h["break_s"]}
+    assert list(hours) == ["11", "13"]
+    assert hours["11"]["break_s"] == pytest.approx(on_break_s, abs=config.sitting.max_gap_s)
+    assert (day.stand_hours, day.monitored_hours) == (breaks, 2)
 
 
 def test_report_arithmetic_is_core() -> None:
