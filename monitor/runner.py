@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor import control, paths
+from monitor import control, heap, paths
 from monitor import profile as profiles
 from monitor.capture import CameraLost, Capture, open_capture
 from monitor.errors import ProfileError
@@ -118,6 +118,7 @@ def run(
 ) -> int:
     from monitor.pose import PoseEstimator
 
+    heap.tune()  # before MediaPipe's threads start allocating
     profile = load_profile(profile_name, profile_explicit)
     try:  # the first open tells a missing camera (an error) from a busy one (retried)
         first = open_capture(source, loop)
@@ -230,5 +231,3 @@ def _preview(
         return window.show(draw(image, sample, step, profile, rate))
 
     return show
-
-
