@@ -47,6 +47,27 @@ COUNT = len(Landmark)
 # can fool the detector, but rarely into a face above two shoulders.
 CORE = (Landmark.NOSE, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
 
+# Trusted only inside the picture. When the frame cuts the body (a desk
+# webcam, or a side camera that sees the upper body only) MediaPipe still
+# places the hips and legs, far below the bottom edge, often with visibility
+# over 0.9: a guess that would invent trunk angles and a standing posture.
+# The face and shoulders are not in this set: a desk webcam's bottom edge
+# often cuts the shoulders, and their estimate just past it is good.
+LOWER_BODY = frozenset(
+    (
+        Landmark.LEFT_HIP,
+        Landmark.RIGHT_HIP,
+        Landmark.LEFT_KNEE,
+        Landmark.RIGHT_KNEE,
+        Landmark.LEFT_ANKLE,
+        Landmark.RIGHT_ANKLE,
+        Landmark.LEFT_HEEL,
+        Landmark.RIGHT_HEEL,
+        Landmark.LEFT_FOOT_INDEX,
+        Landmark.RIGHT_FOOT_INDEX,
+    )
+)
+
 # Left/right pairs as (left, right), for side selection and mirroring.
 PAIRS = (
     (Landmark.LEFT_EAR, Landmark.RIGHT_EAR),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from monitor.landmarks import CORE, COUNT, Landmark
+from monitor.landmarks import CORE, COUNT, LOWER_BODY, Landmark
 
 # Columns of `PoseSample.image`: normalised x, y (0..1 of width and height),
 # relative depth z, and the model's visibility and presence scores (0..1).
@@ -70,7 +70,16 @@ class PoseSample:
         return float(self.image[landmark, VISIBILITY])
 
     def visible(self, landmark: Landmark, threshold: float = VISIBLE) -> bool:
-        return self.visibility(landmark) >= threshold
+        """Confidently seen; a hip or leg landmark must also lie inside the picture."""
+        if self.visibility(landmark) < threshold:
+            return False
+        return landmark not in LOWER_BODY or self.in_frame(landmark)
+
+    def in_frame(self, landmark: Landmark) -> bool:
+        if self.image is None:
+            return False
+        x, y = self.image[landmark, X], self.image[landmark, Y]
+        return bool(0.0 <= x <= 1.0 and 0.0 <= y <= 1.0)
 
     def xy(self, landmark: Landmark) -> np.ndarray:
         """Image position in pixels, so that angles are true on non-square frames."""

@@ -80,6 +80,18 @@ CASES = {
         SEATED,
     ),
     "front desk view, hips hidden: seated": (front_points(), None, None, SEATED),
+    "front desk view, shoulders just below the bottom edge: seated": (
+        front_points(centre=(500.0, 1030.0)),
+        None,
+        None,
+        SEATED,
+    ),
+    "side, upper body only: straight legs guessed below the frame are no evidence": (
+        side_points(thigh_deg=90, hip=(450.0, 1150.0)),
+        None,
+        None,
+        SEATED,
+    ),
     "front desk view at the seated reference: seated": (front_points(), DESK, None, SEATED),
     "front, shoulders 0.4 widths up (sitting up tall): seated": (risen(0.4), DESK, None, SEATED),
     "front, shoulders 0.8 widths up: standing": (risen(0.8), DESK, None, STANDING),
