@@ -32,4 +32,7 @@ PYTHON=${PYTHON:-python3}
 # back to other players, so its failure does not stop the set-up.
 .venv/bin/python -m pip install -q -e ".[dev]"
 .venv/bin/python -m pip install -q -e ".[sound]" || echo "setup: simpleaudio did not install; sound will use a fallback player" >&2
+# MediaPipe imports matplotlib, whose first import builds a font cache
+# (seconds): build it now rather than during the first command.
+.venv/bin/python -c "import matplotlib.font_manager"
 echo "setup: done. Try: .venv/bin/posture-monitor --help"

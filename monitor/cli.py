@@ -350,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    if not args.verbose:  # mediapipe imports matplotlib, which may announce its font cache
+        logging.getLogger("matplotlib").setLevel(logging.ERROR)
     if not args.command:
         parser.print_help()
         return 2

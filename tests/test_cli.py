@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import cli_env, clip, run_cli
+from conftest import REPO, cli_env, clip, run_cli
 
 DEEPA = "front/deepa_interview.mp4"
 JONZ = "side/jonz21_office_chair.mp4"
@@ -218,3 +220,23 @@ def test_bench_reports_each_stage_and_the_overhead(short_video, tmp_path):
     assert figures["inference_ms"]["median"] > 1  # a real model ran
     stages = sum(figures[f"{s}_ms"]["median"] for s in ("decode", "colour", "inference", "rest"))
     assert stages <= figures["pipeline_ms"]["median"] * 1.01
+
+
+
+def test_matplotlibs_font_cache_notice_stays_out_of_the_terminal(tmp_path):
+    # mediapipe imports matplotlib, which on its first import warns (after
+    # 5 s, so only on a slow machine) that it is building its font cache.
+    notice = "Matplotlib is building the font cache; this may take a moment."
+    code = (
+        "import logging, sys; from monitor import cli; cli.main(sys.argv[1:]); "
+        f"logging.getLogger('matplotlib.font_manager').warning({notice!r}); "
+        "logging.getLogger('monitor').warning('ours')"
+    )
+    for verbose, shown in (([], False), (["--verbose"], True)):
+        result = subprocess.run(
+            [sys.executable, "-c", code, *verbose, "config"],
+            capture_output=True, text=True, env=cli_env(tmp_path), cwd=REPO,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert (notice in result.stderr) is shown
+        assert "ours" in result.stderr  # our own warnings still show
