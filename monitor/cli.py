@@ -67,8 +67,9 @@ def replay_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    def into_store(estimated: Estimated, profile: Profile | None) -> Timeline:
-        return _replay_into_store(args, estimated, settings, profile, str(model))
+    def into_store(estimated: Estimated, used: Profile | None) -> Timeline:
+        calibrated = used is not None and used is not profile  # built from --calibrate
+        return _replay_into_store(args, estimated, settings, used, str(model), calibrated)
 
     timeline = replay.analyse(
         args.video, model, fps, settings, profile, calibrate=args.calibrate,
@@ -197,6 +198,7 @@ def _replay_into_store(
     settings: config.Settings,
     profile: Profile | None,
     model: str,
+    calibrated: bool,
 ) -> Timeline:
     import time
 
@@ -206,7 +208,7 @@ def _replay_into_store(
 
     started_at = time.time() if args.start is None else args.start
     with Store.open(args.db) as store:
-        if profile is not None and args.calibrate:
+        if profile is not None and calibrated:
             store.add_calibration(started_at + args.calibrate[0], profile)
         recorder = Recorder(
             store, source=estimated.source, model=model, settings=settings,

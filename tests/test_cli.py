@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -240,3 +241,21 @@ def test_matplotlibs_font_cache_notice_stays_out_of_the_terminal(tmp_path):
         assert result.returncode == 0, result.stderr
         assert (notice in result.stderr) is shown
         assert "ours" in result.stderr  # our own warnings still show
+
+
+def test_a_replay_whose_calibration_fails_records_no_calibration(tmp_path):
+    env = cli_env(tmp_path)
+    saved = run_cli(
+        "calibrate", "--source", clip(DEEPA), "--start", "0.8", "--seconds", "3",
+        "--countdown", "0", "--profile", "desk", "--db", tmp_path / "cal.db", env=env,
+    )  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    db = tmp_path / "replay.db"
+    for span, recorded in (("90:95", 0), ("0.8:3.8", 1)):  # beyond the clip, then inside it
+        result = run_cli(
+            "replay", clip(DEEPA), "--profile", "desk", "--calibrate", span, "--db", db, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        assert ("calibration failed" in result.stderr) is (recorded == 0)
+        with sqlite3.connect(db) as con:
+            assert con.execute("SELECT COUNT(*) FROM calibrations").fetchone()[0] == recorded
