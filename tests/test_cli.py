@@ -223,7 +223,6 @@ def test_bench_reports_each_stage_and_the_overhead(short_video, tmp_path):
     assert stages <= figures["pipeline_ms"]["median"] * 1.01
 
 
-
 def test_matplotlibs_font_cache_notice_stays_out_of_the_terminal(tmp_path):
     # mediapipe imports matplotlib, which on its first import warns (after
     # 5 s, so only on a slow machine) that it is building its font cache.
