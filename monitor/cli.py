@@ -226,13 +226,16 @@ def _replay_into_store(
 
 @command("report")
 def report_command(args: argparse.Namespace) -> int:
+    import time
+
     from monitor import export, report
     from monitor.store import Store
 
     tz = export.local_zone(args.tz)
     last = export.parse_day(args.date, tz)
     with Store.open(args.db) as store:
-        reports, samples = export.reports(store, last, args.days, tz)
+        # Made now: a running monitor's bout under way is in it, marked ongoing.
+        reports, samples = export.reports(store, last, args.days, tz, now=time.time())
         if args.csv:
             export.write_minutes(args.csv, store, last, args.days, tz)
     print(report.format_text(reports[-1]))

@@ -77,6 +77,11 @@ class DayReport:
     bouts_30_s: float = 0.0
     bouts_60: int = 0
     bouts_60_s: float = 0.0
+    # The bout still going on when the report was made (its part on this day),
+    # counted in the bout figures above up to the last recorded second.
+    bout_ongoing_s: float | None = None
+    bout_ongoing_since: str | None = None  # local HH:MM
+    bout_longest_ongoing: bool = False
     stand_hours: int = 0
     monitored_hours: int = 0
     alerts_raised: int = 0
@@ -179,8 +184,13 @@ def build_report(
     alerts: Sequence[AlertRow],
     day: date,
     tz: tzinfo,
+    ongoing: Sequence[Span] = (),
 ) -> DayReport:
-    """Every figure of one local day from the rows that touch it."""
+    """Every figure of one local day from the rows that touch it.
+
+    `ongoing`: those of `bouts` still going on (they run to the last recorded
+    second); one is ongoing on the day it has reached, not on the days before.
+    """
     start, end = day_bounds(day, tz)
     r = DayReport(day.isoformat(), str(tz), start, end)
     samples = [s for s in samples if start <= s.t < end]
@@ -213,6 +223,12 @@ def build_report(
     long_60 = [d for d in r.bout_lengths_s if d >= LONG_BOUTS_S[1]]
     r.bouts_30, r.bouts_30_s = len(long_30), sum(long_30)
     r.bouts_60, r.bouts_60_s = len(long_60), sum(long_60)
+    reached = _clip([b for b in ongoing if start < b.end <= end], start, end)
+    if reached:
+        live = max(reached, key=lambda b: b.end)
+        r.bout_ongoing_s = live.duration_s
+        r.bout_ongoing_since = _local(live.start, tz)
+        r.bout_longest_ongoing = live.duration_s == r.bout_longest_s
     # A break counts on the day it began if any of it was monitored; its
     # time counts where it falls, as far as it was monitored.
     on_break, seen = _on_break(samples, breaks)

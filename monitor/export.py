@@ -56,16 +56,22 @@ def parse_day(text: str, tz: tzinfo, now: datetime | None = None) -> date:
 
 
 def reports(
-    store: Store, last: date, days: int, tz: tzinfo
+    store: Store, last: date, days: int, tz: tzinfo, now: float | None = None
 ) -> tuple[list[DayReport], list[SampleRow]]:
-    """One report per day ending with `last`, and the last day's samples."""
+    """One report per day ending with `last`, and the last day's samples.
+
+    `now` (epoch s) is when the report is made: a bout a running monitor is
+    still recording is then marked ongoing. Without it, none is.
+    """
     out: list[DayReport] = []
     samples: list[SampleRow] = []
     for i in range(days - 1, -1, -1):
         day = last - timedelta(days=i)
         start, end = day_bounds(day, tz)
-        rows = store.rows(start, end)
-        out.append(build_report(rows.samples, rows.bouts, rows.breaks, rows.alerts, day, tz))
+        rows = store.rows(start, end, now)
+        out.append(
+            build_report(rows.samples, rows.bouts, rows.breaks, rows.alerts, day, tz, rows.ongoing)
+        )
         samples = rows.samples
     return out, samples
 
@@ -110,13 +116,14 @@ def write_minutes(path: Path, store: Store, last: date, days: int, tz: tzinfo) -
     return len(rows)
 
 
+# open: 1 for a bout that had not ended when its session last wrote (see store.py).
 EVENTS_SQL = """
 SELECT session_id, 'bout' AS kind, t_start, t_end, '' AS detail, NULL AS break_after_s,
-       NULL AS heeded FROM bouts
-UNION ALL SELECT session_id, 'break', t_start, t_end, '', NULL, NULL FROM breaks
-UNION ALL SELECT session_id, 'alert:' || kind, t, NULL, detail, break_after_s, heeded
+       NULL AS heeded, open FROM bouts
+UNION ALL SELECT session_id, 'break', t_start, t_end, '', NULL, NULL, NULL FROM breaks
+UNION ALL SELECT session_id, 'alert:' || kind, t, NULL, detail, break_after_s, heeded, NULL
        FROM alerts
-UNION ALL SELECT NULL, 'calibration', t, NULL, profile || ' (' || view || ')', NULL, NULL
+UNION ALL SELECT NULL, 'calibration', t, NULL, profile || ' (' || view || ')', NULL, NULL, NULL
        FROM calibrations
 ORDER BY 3
 """

@@ -12,7 +12,10 @@ Use from any loop that steps a `monitor.tracker.Tracker`:
 `t` is the tracker's time (video or monotonic seconds); the wall-clock time
 of a sample is `started_at + (t - t0)`. Rows are buffered and written in one
 transaction once the oldest is `storage.flush_s` old (by sample time), so a
-crash loses at most those seconds. A failing disk never stops monitoring:
+crash loses at most those seconds. Each write also stores the bout under way,
+from its start to the last step, as the session's one open bout row, so a
+report taken meanwhile (or after a crash) has it; the write that stores the
+bout as ended removes that row. A failing disk never stops monitoring:
 the recorder logs once, sets `failed` and drops what it would have written.
 """
 
@@ -122,6 +125,7 @@ class Recorder:
         # Our own view of the open bout, for close() without the tracker's events.
         self._bout_start: float | None = None
         self._left_at: float | None = None
+        self._open_written: tuple[float, float] | None = None  # the open bout row as stored
 
     def wall(self, t: float) -> float:
         return self.started_at + (t - self.t0)
@@ -194,9 +198,16 @@ class Recorder:
         if alert.kind == "break":
             self._open_alerts.append(at)
 
+    def _open_bout(self) -> tuple[float, float] | None:
+        """The bout under way, from its start to the last step seen."""
+        if self._bout_start is None or self._prev is None:
+            return None
+        return self._bout_start, max(self._bout_start, self._prev[0])
+
     def flush(self) -> None:
-        """Write everything buffered in one transaction."""
-        if self.failed or not any(self._rows.values()):
+        """Write everything buffered, and the bout under way, in one transaction."""
+        open_bout = self._open_bout()
+        if self.failed or (not any(self._rows.values()) and open_bout == self._open_written):
             return
         rows = self._rows
         try:
@@ -205,7 +216,18 @@ class Recorder:
                     "INSERT OR REPLACE INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows["samples"],
                 )
-                c.executemany("INSERT INTO bouts VALUES (?,?,?)", rows["bouts"])
+                if self._open_written is not None:
+                    c.execute(
+                        "DELETE FROM bouts WHERE session_id = ? AND open = 1", (self.session_id,)
+                    )
+                c.executemany(
+                    "INSERT INTO bouts (session_id, t_start, t_end) VALUES (?,?,?)", rows["bouts"]
+                )
+                if open_bout is not None:
+                    c.execute(
+                        "INSERT INTO bouts (session_id, t_start, t_end, open) VALUES (?,?,?,1)",
+                        (self.session_id, *open_bout),
+                    )
                 c.executemany("INSERT INTO breaks VALUES (?,?,?)", rows["breaks"])
                 c.executemany(
                     "INSERT INTO alerts (session_id, t, kind, detail) VALUES (?,?,?,?)",
@@ -228,6 +250,7 @@ class Recorder:
             return
         if rows["samples"]:
             self.flushed_until = rows["samples"][-1][1]
+        self._open_written = open_bout
         for kind in rows:
             rows[kind] = []
         self._pending_since = None
@@ -259,6 +282,7 @@ class Recorder:
             # Data ending is not a break: the closing bout heeds no alert.
             for event in events:
                 self._event(event, heeds=False)
+        self._bout_start = None  # closed: the flush below replaces the open bout row
         for at in self._open_alerts:
             if t - at >= self.heed_s:
                 self._buffer("heeds", (None, 0, self.session_id, at), t)

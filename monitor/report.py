@@ -36,6 +36,17 @@ def lines(r: DayReport) -> list[tuple[str, str]]:
     )
     heed = "" if r.heed_median_s is None else f"; median {duration(r.heed_median_s)} to a break"
     open_ = f", {r.alerts_open} undecided" if r.alerts_open else ""
+    bouts, longest = f"{r.bouts}", duration(r.bout_longest_s)
+    long_ = {30: "", 60: ""}
+    if r.bout_ongoing_s is not None:
+        bouts += f", one ongoing since {r.bout_ongoing_since}"
+        if r.bout_longest_ongoing:
+            longest += " (ongoing)"
+        else:
+            bouts += f" ({duration(r.bout_ongoing_s)} so far)"
+        for minutes in long_:
+            if r.bout_ongoing_s >= 60 * minutes:
+                long_[minutes] = ", ongoing"
     return [
         ("monitored", f"{duration(r.monitored_s)}{when}"),
         ("sitting", f"{duration(r.seated_s)} ({_pct(r.sitting_share)} of monitored time)"),
@@ -43,12 +54,9 @@ def lines(r: DayReport) -> list[tuple[str, str]]:
         ("away", duration(r.away_s)),
         ("pose unclear", duration(r.unclear_s)),
         ("breaks", f"{r.breaks}{per_hour}"),
-        (
-            "sitting bouts",
-            f"{r.bouts}; mean {duration(r.bout_mean_s)}, longest {duration(r.bout_longest_s)}",
-        ),
-        ("bouts ≥ 30 min", f"{r.bouts_30} ({duration(r.bouts_30_s)})"),
-        ("bouts ≥ 60 min", f"{r.bouts_60} ({duration(r.bouts_60_s)})"),
+        ("sitting bouts", f"{bouts}; mean {duration(r.bout_mean_s)}, longest {longest}"),
+        ("bouts ≥ 30 min", f"{r.bouts_30} ({duration(r.bouts_30_s)}{long_[30]})"),
+        ("bouts ≥ 60 min", f"{r.bouts_60} ({duration(r.bouts_60_s)}{long_[60]})"),
         ("stand hours", f"{r.stand_hours} of {r.monitored_hours} monitored hours had a break"),
         (
             "break alerts",

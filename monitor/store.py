@@ -16,13 +16,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from monitor import paths
 from monitor.day_report import AlertRow, SampleRow
 from monitor.errors import StoreError
+from monitor.settings import DEFAULTS
 from monitor.timeline import Span
 
 DB_NAME = "monitor.db"
@@ -74,6 +75,17 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
                 view TEXT, samples INTEGER, baseline TEXT)""",
         ],
     ),
+    3: (
+        "open bouts",
+        [
+            # 1: the bout had not ended when its session last wrote (the monitor
+            # is still running, or stopped without closing); the recorder keeps
+            # one such row a session, rewritten with each flush, and replaces it
+            # with the ended bout in the same transaction.
+            "ALTER TABLE bouts ADD COLUMN open INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX bouts_open ON bouts(session_id) WHERE open = 1",
+        ],
+    ),
 }
 VERSION = max(MIGRATIONS)
 
@@ -110,14 +122,37 @@ def explain(path: Path, exc: sqlite3.Error) -> StoreError:
     return StoreError(f"cannot use the database {path}: {text}")
 
 
+def live_for_s(settings: str | None) -> float:
+    """How long after its session's last write an open bout may still go on.
+
+    A monitor that sees frames writes every `storage.flush_s` (a frame at
+    least every `sitting.max_gap_s`); one that sees none for
+    `sitting.min_break_s` has ended the bout where the frames stopped. So an
+    open bout older than that ended at its last write (the monitor crashed,
+    was paused or lost the camera). `settings` is the session's, as stored.
+    """
+    try:
+        stored = json.loads(settings or "")
+        sitting, storage = stored["sitting"], stored["storage"]
+        return float(storage["flush_s"] + sitting["max_gap_s"] + sitting["min_break_s"])
+    except (ValueError, TypeError, KeyError):  # not as a recorder writes them
+        s = DEFAULTS
+        return s.storage.flush_s + s.sitting.max_gap_s + s.sitting.min_break_s
+
+
 @dataclass
 class DayRows:
-    """What the report needs for one span of wall-clock time."""
+    """What the report needs for one span of wall-clock time.
+
+    `bouts` holds every bout, ended or open; `ongoing` those of them still
+    going on at the time the rows were read for.
+    """
 
     samples: list[SampleRow]
     bouts: list[Span]
     breaks: list[Span]
     alerts: list[AlertRow]
+    ongoing: list[Span] = field(default_factory=list)
 
 
 class Store:
@@ -273,8 +308,13 @@ class Store:
 
     # --- reading -------------------------------------------------------------
 
-    def rows(self, start: float, end: float) -> DayRows:
-        """Samples, bouts, breaks and alerts that touch [start, end)."""
+    def rows(self, start: float, end: float, now: float | None = None) -> DayRows:
+        """Samples, bouts, breaks and alerts that touch [start, end).
+
+        An open bout (see migration 3) runs to its session's last write; it is
+        `ongoing` if that write is recent at `now` (see `live_for_s`). Without
+        `now`, no bout is ongoing.
+        """
         c = self.conn
         try:
             samples = [
@@ -300,17 +340,29 @@ class Store:
                     (start, end),
                 )
             ]
-            spans = {
-                table: [
-                    Span(a, b)
-                    for a, b in c.execute(
-                        f"SELECT t_start, t_end FROM {table} WHERE t_end > ? AND t_start < ? "
-                        "ORDER BY t_start",
-                        (start, end),
-                    )
-                ]
-                for table in ("bouts", "breaks")
-            }
+            breaks = [
+                Span(a, b)
+                for a, b in c.execute(
+                    "SELECT t_start, t_end FROM breaks WHERE t_end > ? AND t_start < ? "
+                    "ORDER BY t_start",
+                    (start, end),
+                )
+            ]
+            bouts, ongoing = [], []
+            for a, b, open_, stopped, settings in c.execute(
+                "SELECT b.t_start, b.t_end, b.open, s.stopped_at, s.settings FROM bouts b "
+                "LEFT JOIN sessions s ON s.id = b.session_id "
+                "WHERE b.t_end > ? AND b.t_start < ? ORDER BY b.t_start",
+                (start, end),
+            ):
+                bouts.append(Span(a, b))
+                if (
+                    open_
+                    and stopped is None
+                    and now is not None
+                    and now - b <= live_for_s(settings)
+                ):
+                    ongoing.append(bouts[-1])
             alerts = [
                 AlertRow(*r)
                 for r in c.execute(
@@ -321,7 +373,7 @@ class Store:
             ]
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
-        return DayRows(samples, spans["bouts"], spans["breaks"], alerts)
+        return DayRows(samples, bouts, breaks, alerts, ongoing)
 
     def span(self) -> tuple[float, float] | None:
         """The first and last sample times, or None for an empty database."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from monitor.alerts import BreakAlerts
 from monitor.recorder import Recorder
@@ -48,6 +49,23 @@ def stretch(
     return (seconds, presence, posture, issues, metrics or {})
 
 
+@dataclass
+class Core:
+    """The state machines of one simulated session: pass the same one to `run`
+    again to go on with the session where the last schedule ended."""
+
+    sitting: SittingTracker
+    alerts: BreakAlerts
+
+    @classmethod
+    def of(cls, config: Settings) -> Core:
+        s, a = config.sitting, config.alerts
+        return cls(
+            SittingTracker(s.ignore_shorter_s, s.min_break_s, s.max_gap_s),
+            BreakAlerts(a.break_after_s, a.break_repeat_s, a.snooze_s),
+        )
+
+
 def run(
     recorder: Recorder,
     schedule: Sequence[Stretch],
@@ -55,11 +73,11 @@ def run(
     fps: float = 2.0,
     t0: float = 0.0,
     close: bool = True,
+    core: Core | None = None,
 ) -> float:
     """Step the schedule through the core into `recorder`; the end time."""
-    s, a = config.sitting, config.alerts
-    sitting = SittingTracker(s.ignore_shorter_s, s.min_break_s, s.max_gap_s)
-    alerts = BreakAlerts(a.break_after_s, a.break_repeat_s, a.snooze_s)
+    core = core or Core.of(config)
+    sitting, alerts = core.sitting, core.alerts
     t, n = t0, 0
     for seconds, presence, posture, issues, metrics in schedule:
         end = t + seconds

@@ -101,6 +101,37 @@ def test_an_old_database_is_migrated_and_keeps_its_data(tmp_path: Path) -> None:
         run(recorder(store), [stretch(5, SEATED)], settings())
 
 
+# Then migration 2, by hand: the schema before open bouts, as an install left it.
+V1_TO_V2 = """
+ALTER TABLE alerts ADD COLUMN break_after_s REAL;
+ALTER TABLE alerts ADD COLUMN heeded INTEGER;
+CREATE TABLE calibrations (id INTEGER PRIMARY KEY, t REAL NOT NULL, profile TEXT NOT NULL,
+  view TEXT, samples INTEGER, baseline TEXT);
+INSERT INTO migrations VALUES (2, 'alert outcomes, calibrations', 1700000000);
+PRAGMA user_version = 2;
+"""
+
+
+def test_a_v2_database_gains_open_bouts_and_keeps_its_bouts_ended(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    old = sqlite3.connect(path)
+    old.executescript(V1_SCHEMA + V1_TO_V2)
+    old.close()
+    with Store.open(path) as store:
+        assert store.version() == VERSION
+        rows = store.rows(1789990000, 1790010000, now=1790003000)
+        assert [(b.start, b.end) for b in rows.bouts] == [(1790000000, 1790003000)]
+        assert rows.ongoing == []  # written before bouts could be open: ended
+        # A session recorded now keeps its bout under way as the one open row.
+        rec = recorder(store, started_at=START + 7200)
+        end = run(rec, [stretch(600, SEATED)], settings(), close=False)
+        rows = store.rows(START + 7200, START + 9000, now=rec.wall(end))
+        assert [b.start - START for b in rows.ongoing] == [7200]
+        rec.close(end)
+        open_rows = store.conn.execute("SELECT count(*) FROM bouts WHERE open = 1")
+        assert open_rows.fetchone()[0] == 0
+
+
 def test_a_failed_migration_leaves_the_old_version(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     old = sqlite3.connect(path)

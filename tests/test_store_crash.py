@@ -70,6 +70,9 @@ def test_sigkill_mid_run_keeps_everything_flushed(tmp_path: Path) -> None:
         assert seconds[-1] >= flushed[-1] - START
         assert seconds == list(range(len(seconds)))
         assert store.conn.execute("SELECT stopped_at FROM sessions").fetchall() == [(None,)]
+        # The bout it was in is kept, from its start to the last write.
+        (bout,) = store.rows(START, START + 86400).bouts
+        assert bout.start == pytest.approx(START) and bout.end >= flushed[-1]
         # And the store still records.
         rec = Recorder(store, source="after", model="full", settings=settings(), started_at=0)
         run(rec, [stretch(3, SEATED)], settings())
