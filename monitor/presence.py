@@ -5,7 +5,8 @@ Two kinds of evidence, used where the camera offers them:
   far enough away), a seated thigh is near horizontal and a standing one
   near vertical. Measured as how far the knee hangs below the hip relative
   to the trunk length, which is scale-free, and checked in 3D with the world
-  landmarks where the image is ambiguous;
+  landmarks where the image is ambiguous; where the seated shoulder height
+  is known, legs that say standing must have lifted the shoulders too;
 - rise: at a desk webcam the desk hides the hips, and standing up takes the
   shoulders up and usually the head out of the top of the frame. The seated
   shoulder height comes from the calibration profile or, without one, is
@@ -38,6 +39,12 @@ STANDING_MAX_TRUNK_DEG = 22.0
 # (about shoulder widths, facing the camera) means the user has stood up; a
 # seated lean-back moves them far less.
 RISE_SCALES = 0.6
+# Standing up from a chair lifts the shoulders by about a thigh length: 0.5-1.0
+# body scales over the sit-to-stand clip. Legs that say "standing" while the
+# shoulders are still within this many scales of their seated height are
+# misplaced (a knee guessed under the hip in a dark or cluttered frame, which
+# came out at 0.01-0.05), not a stand.
+STOOD_MIN_RISE_SCALES = 0.3
 # A figure under this share of the seated user's size is somebody else, further away.
 PASSER_BY_SCALE = 0.45
 # Near the top edge, a figure whose face has left the frame has stood up.
@@ -64,6 +71,12 @@ def shoulder_geometry(sample: PoseSample) -> tuple[float, float]:
     """(mid-shoulder height, shoulder width) in pixels."""
     left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
     return float((left[1] + right[1]) / 2), float(np.linalg.norm(left - right))
+
+
+def _rise(sample: PoseSample, reference: SeatedReference) -> float:
+    """How far the shoulders are above their seated height, in body scales."""
+    y, _ = shoulder_geometry(sample)
+    return (reference.shoulder_y_px - y) / max(reference.scale_px, 1e-6)
 
 
 def legs_evidence(sample: PoseSample, min_vis: float) -> Presence | None:
@@ -124,12 +137,13 @@ def classify(
         # Far smaller than the user at the desk: someone passing behind an
         # empty chair, not the user.
         return Presence.AWAY
+    rise = None if reference is None else _rise(sample, reference)
+    if legs is Presence.STANDING and rise is not None and rise < STOOD_MIN_RISE_SCALES:
+        legs = None  # the shoulders have not risen: the legs are misplaced
     if legs is not None:
         return legs
-    if reference is not None:
-        y, _ = shoulder_geometry(sample)
-        if (reference.shoulder_y_px - y) / max(reference.scale_px, 1e-6) > RISE_SCALES:
-            return Presence.STANDING
+    if rise is not None and rise > RISE_SCALES:
+        return Presence.STANDING
     # A face above two shoulders and the hips hidden: the desk-webcam view
     # of a seated user.
     return Presence.SEATED

@@ -25,6 +25,9 @@ SEATED, STANDING, AWAY, UNKNOWN = (
 # The desk figure's shoulders: mid height 600 px; its body scale is twice the
 # nose-to-shoulder distance (2 x 0.6 x 200 px), which is more than its width.
 DESK = SeatedReference(shoulder_y_px=600.0, scale_px=240.0)
+# The side figure's shoulders (hip at y 650, trunk 300 px) and its body scale
+# (twice the nose-to-shoulder distance, about 150 px).
+SIDE_SEATED = SeatedReference(shoulder_y_px=350.0, scale_px=150.0)
 
 
 def risen(widths: float) -> dict:
@@ -78,6 +81,18 @@ CASES = {
         None,
         world_thigh((0, 0, -1)),
         SEATED,
+    ),
+    "side, legs say standing but the shoulders stay at their seated height: seated": (
+        side_points(thigh_deg=90),
+        SIDE_SEATED,
+        None,
+        SEATED,
+    ),
+    "side, legs say standing and the shoulders rose a thigh length: standing": (
+        side_points(thigh_deg=90, hip=(450.0, 400.0)),
+        SIDE_SEATED,
+        None,
+        STANDING,
     ),
     "front desk view, hips hidden: seated": (front_points(), None, None, SEATED),
     "front desk view, shoulders just below the bottom edge: seated": (
@@ -199,7 +214,8 @@ def test_smoothing_is_the_majority_over_smooth_s():
     """A sample every 0.25 s, smooth_s=1: the window holds the last four frames;
     a tie goes to the most recent frame."""
     classifier = PresenceClassifier(smooth_s=1.0)
-    sit, stand = side_points(), side_points(thigh_deg=90)
+    # standing up lifts the hips (and shoulders) off the seat
+    sit, stand = side_points(), side_points(thigh_deg=90, hip=(450.0, 400.0))
     # (t, raw class of this frame, expected smoothed class)
     steps = [
         (0.00, sit, SEATED),
