@@ -78,11 +78,29 @@ def _facing(sample: PoseSample, ear: L, shoulder: L, hip: L, knee: L) -> float:
     return 1.0 if nose_x >= sample.xy(shoulder)[0] else -1.0
 
 
-def side_metrics(sample: PoseSample) -> dict[str, float]:
+def head_level(sample: PoseSample, seated: tuple[float, float]) -> float | None:
+    """How high the nose is above the seated shoulder line of the calibration,
+    in the calibration's body scales; `seated` is (shoulder y, body scale) in
+    pixels. It falls as the user sinks: a slump rounds the back and lowers the
+    shoulders and the head with them, and the head drops further as it comes
+    forward, so it needs neither hips nor a shoulder width (which collapses in
+    profile). Only its vertical part counts, so sliding forward or back in the
+    chair does not change it. Absent without a reference or a visible nose.
+    """
+    shoulder_y, scale = seated
+    if scale < 1e-6 or not sample.visible(L.NOSE, MIN_VIS):
+        return None
+    return float((shoulder_y - sample.xy(L.NOSE)[1]) / scale)
+
+
+def side_metrics(sample: PoseSample, seated: tuple[float, float] | None = None) -> dict[str, float]:
     ear, shoulder, hip, knee = _near_side(sample)
     out: dict[str, float] = {}
     if not sample.visible(shoulder, MIN_VIS):
         return out
+    level = head_level(sample, seated) if seated is not None else None
+    if level is not None:
+        out["head_level"] = level
     forward = _facing(sample, ear, shoulder, hip, knee)
     sh_xy = sample.xy(shoulder)
     ear_seen = sample.visible(ear, MIN_VIS)
@@ -128,13 +146,16 @@ def front_metrics(sample: PoseSample) -> dict[str, float]:
     return out
 
 
-def compute(sample: PoseSample, view: View | None = None) -> tuple[View | None, dict[str, float]]:
-    """The view (detected unless given) and that view's metrics."""
+def compute(
+    sample: PoseSample, view: View | None = None, seated: tuple[float, float] | None = None
+) -> tuple[View | None, dict[str, float]]:
+    """The view (detected unless given) and that view's metrics; `seated`, the
+    calibrated (shoulder y, body scale) in pixels, adds the side view's `head_level`."""
     if not sample.present:
         return None, {}
     view = view or detect_view(sample)
     if view is View.SIDE:
-        return view, side_metrics(sample)
+        return view, side_metrics(sample, seated)
     return view, front_metrics(sample)
 
 

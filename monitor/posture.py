@@ -30,12 +30,17 @@ RECALIBRATE = "recalibrate?"
 
 @dataclass(frozen=True)
 class Rule:
-    """A metric drifting one way means an issue. `min_delta` is in the metric's units."""
+    """A metric drifting one way means an issue. `min_delta` is in the metric's units.
+
+    A rule with `fallback_for` is a weaker, indirect sign of the issue, judged
+    only while that direct metric is not measured.
+    """
 
     metric: str
     sign: int  # +1: the issue is an increase; -1: a decrease
     issue: str
     min_delta: float
+    fallback_for: str | None = None
 
 
 RULES = {
@@ -46,6 +51,16 @@ RULES = {
         Rule("trunk_thigh_deg", +1, "recline", 12.0),
         Rule("neck_incl_deg", +1, "forward_head", 12.0),
         Rule("head_forward", +1, "forward_head", 0.12),
+        # A slump seen without the hips (the trunk rules' landmarks), where
+        # the neck's calibration spread (15-19° on the clips) keeps
+        # neck_incl_deg from firing. With the hips in view the trunk angles
+        # measure the slump directly, and a look down at the hands must not
+        # count. 0.2 body scales: on both side clips (two people) under 19
+        # camera transforms, upright frames dropped 0.05-0.18 at their 90th
+        # percentile (gestures and settling included), slumped frames 0.22-0.42
+        # at their median; calibration spreads of 0.04-0.15 raise it further
+        # through enter_z for a restless calibration.
+        Rule("head_level", -1, "slouch", 0.2, fallback_for="trunk_incl_deg"),
     ),
     View.FRONT: (
         Rule("head_height", -1, "head_down", 0.12),
@@ -117,7 +132,7 @@ class PostureMonitor:
         t = sample.t_s
         seen_view = metrics.detect_view(sample)
         view = self.profile.view if self.profile else seen_view
-        _, values = metrics.compute(sample, view)
+        _, values = metrics.compute(sample, view, self.profile.seated if self.profile else None)
         if seen_view is None or view is None or not values:
             return self._unknown(t)
         self._recent.append((t, values, metrics.anchor(sample, view), seen_view))
@@ -177,7 +192,7 @@ class PostureMonitor:
         issues: list[str] = []
         for rule in RULES[self.profile.view]:
             base = self.profile.baseline.get(rule.metric)
-            if base is None or rule.metric not in smooth:
+            if base is None or rule.metric not in smooth or rule.fallback_for in smooth:
                 continue
             threshold = max(s.enter_z * base.std, rule.min_delta)
             if rule.issue in self._active:

@@ -162,9 +162,10 @@ def build(samples: Sequence[PoseSample], name: str) -> Profile:
         raise ProfileError(
             "you moved too much during calibration: sit still, supported and upright, and try again"
         )
+    shoulder_y = float(np.median(geometry[:, 0]))
     table: dict[str, list[float]] = {}
     for s in present:
-        for key, value in metrics.compute(s, view)[1].items():
+        for key, value in metrics.compute(s, view, (shoulder_y, scale))[1].items():
             table.setdefault(key, []).append(value)
     needed = max(MIN_SAMPLES, len(present) // 2)
     baseline = {
@@ -181,7 +182,7 @@ def build(samples: Sequence[PoseSample], name: str) -> Profile:
         name=name,
         view=view,
         baseline=baseline,
-        shoulder_y_px=float(np.median(geometry[:, 0])),
+        shoulder_y_px=shoulder_y,
         shoulder_width_px=float(np.median(geometry[:, 1])),
         anchor_x_px=float(np.median(geometry[:, 2])),
         anchor_y_px=float(np.median(geometry[:, 3])),

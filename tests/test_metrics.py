@@ -156,6 +156,39 @@ def test_side_metric_absent_when_its_landmarks_are_hidden(figure, present, absen
     assert not absent & set(values)
 
 
+# -- head level: the side view's measure that needs no hips ---------------------------------
+
+UPPER_BODY = {"hip": (450.0, 1150.0)}  # hips below the frame: shoulders at y 850, nose at 792
+SEATED = (850.0, 100.0)  # a calibrated shoulder line and body scale, in pixels
+
+# (side figure options, expected head_level against SEATED)
+HEAD_LEVEL = {
+    "upright: the nose 58 px above the seated shoulders": ({}, 0.58),
+    "slumped 30° forward: shoulders and head 40 px lower": ({"trunk_deg": 30}, 0.1781),
+    "reclined 30° back: lower too": ({"trunk_deg": -30}, 0.1781),
+    "neck 40° forward: the head alone 16 px lower": ({"neck_deg": 40}, 0.4162),
+}
+
+
+@pytest.mark.parametrize(("figure", "expected"), HEAD_LEVEL.values(), ids=HEAD_LEVEL)
+def test_head_level_known_values_without_hips(figure, expected):
+    _, values = metrics.compute(side_figure(**UPPER_BODY, **figure), View.SIDE, SEATED)
+    assert "trunk_incl_deg" not in values
+    assert values["head_level"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_head_level_ignores_sliding_in_the_chair_and_needs_a_reference_and_a_nose():
+    sample = side_figure(**UPPER_BODY)
+    slid = moved(sample, lambda p: p + np.array([80.0, 0.0]))
+    assert metrics.compute(slid, View.SIDE, SEATED)[1]["head_level"] == pytest.approx(0.58)
+    assert "head_level" not in metrics.compute(sample, View.SIDE)[1]
+    assert "head_level" not in metrics.compute(front_figure(), View.FRONT, SEATED)[1]
+    hidden = sample.image.copy()
+    hidden[Landmark.NOSE, VISIBILITY] = 0.1
+    no_nose = PoseSample(0.0, sample.width, sample.height, hidden)
+    assert "head_level" not in metrics.compute(no_nose, View.SIDE, SEATED)[1]
+
+
 def test_front_ear_metrics_absent_without_ears():
     _, values = metrics.compute(front_figure(ears=False))
     assert {"head_height", "shoulder_tilt_deg"} <= set(values)

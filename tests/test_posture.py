@@ -84,6 +84,56 @@ def test_front_drift(figure, issues):
     assert NOT_OBSERVABLE in step.notes  # hips hidden: no pelvic tilt from a desk webcam
 
 
+# A side camera that sees the upper body only: the hips are below the frame,
+# so the trunk rules have nothing to measure and a slump shows as the head
+# sinking below its calibrated height (head_level; body scale 152 px here).
+UPPER = {"hip": (450.0, 1150.0)}
+UPPER_PROFILE = P.build([side_figure(i * 0.2, **UPPER) for i in range(5)], "upper")
+LOWER_50 = {"fn": lambda p: p + np.array([0.0, 50.0])}  # the whole body 50 px lower
+
+# (figure, profile, moved, expected issues)
+HEAD_DROP = {
+    "hips hidden, upright": ({**UPPER}, UPPER_PROFILE, None, ()),
+    "hips hidden, 15° forward: the head 0.07 lower, not drift": (
+        {**UPPER, "trunk_deg": 15},
+        UPPER_PROFILE,
+        None,
+        (),
+    ),
+    "hips hidden, 30° forward: the head 0.26 lower, slouch": (
+        {**UPPER, "trunk_deg": 30},
+        UPPER_PROFILE,
+        None,
+        ("slouch",),
+    ),
+    "hips hidden, sunk 50 px (0.33): slouch": ({**UPPER}, UPPER_PROFILE, LOWER_50, ("slouch",)),
+    # with the hips in view the trunk angles judge a slump; the head alone does not
+    "hips seen, sunk 50 px: the trunk is upright, good": ({}, SIDE_PROFILE, LOWER_50, ()),
+}
+
+
+@pytest.mark.parametrize(("figure", "profile", "move", "issues"), HEAD_DROP.values(), ids=HEAD_DROP)
+def test_a_slump_without_the_hips_is_seen_by_the_head_dropping(figure, profile, move, issues):
+    sample = side_figure(**figure)
+    if move is not None:
+        sample = moved(sample, move["fn"])
+    step = judge(sample, profile)
+    assert "head_level" in profile.baseline and "head_level" in step.metrics
+    assert step.issues == issues
+    assert step.state is (DRIFT if issues else GOOD)
+
+
+def test_a_profile_from_before_head_level_still_loads_and_judges_without_it():
+    data = UPPER_PROFILE.to_json()
+    del data["baseline"]["head_level"]
+    old = P.Profile.from_json(json.loads(json.dumps(data)))
+    slumped = side_figure(**UPPER, trunk_deg=30)
+    assert judge(slumped, UPPER_PROFILE).issues == ("slouch",)
+    step = judge(slumped, old)
+    assert step.state is GOOD and step.issues == ()
+    assert "head_level" in step.metrics  # shown, just not judged
+
+
 def test_hysteresis_leaves_drift_at_a_smaller_deviation():
     """Slouch enters at 10° of trunk lean and leaves below 6° (exit_ratio 0.6)."""
     monitor = PostureMonitor(UNSMOOTHED, SIDE_PROFILE)

@@ -45,6 +45,7 @@ def test_build_from_side_samples():
         "trunk_thigh_deg",
         "neck_incl_deg",
         "head_forward",
+        "head_level",
     }
     assert profile.baseline["trunk_incl_deg"].mean == pytest.approx(0.0, abs=1e-3)
     assert profile.baseline["trunk_thigh_deg"].mean == pytest.approx(90.0, abs=1e-3)
@@ -80,10 +81,6 @@ BAD_CALIBRATIONS = {
     ),
     "only two frames": (calibration(2), "seen in 2 of 2 frames"),
     "moving around": (_jumping(calibration(10)), "moved too much"),
-    "ears and hips never visible in profile": (
-        calibration(10, ear_vis=0.1, hip_vis=0.1),
-        "landmarks needed for posture were not visible",
-    ),
 }
 
 
@@ -91,6 +88,12 @@ BAD_CALIBRATIONS = {
 def test_bad_calibrations_say_why(samples, words):
     with pytest.raises(ProfileError, match=words):
         P.build(samples, "x")
+
+
+def test_ears_and_hips_never_visible_in_profile_still_calibrate_the_head_level():
+    """The nose and shoulders make a person present, and are all head_level needs."""
+    profile = P.build(calibration(10, ear_vis=0.1, hip_vis=0.1), "x")
+    assert set(profile.baseline) == {"head_level"}
 
 
 def test_a_few_empty_frames_are_tolerated():
