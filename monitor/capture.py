@@ -6,6 +6,10 @@ and stale frames grabbed away before the retrieve). A recorded file is
 paced in real time: `read()` returns the frame at the current wall-clock
 position, grabbing (not decoding into images) the frames in between, and
 with `loop` it starts over at the end.
+
+Both decode into the same buffer every time (a frame is about 1 MB: a fresh
+one per read costs page faults all day), so an image from `read()` is valid
+until the next `read()`; keep a copy to keep it longer.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ class EndOfSource(Exception):
 class Capture(Protocol):
     name: str
 
-    def read(self) -> np.ndarray: ...
+    def read(self) -> np.ndarray:
+        """The newest frame, in a buffer the next read reuses."""
+        ...
 
     def release(self) -> None: ...
 
@@ -55,15 +61,16 @@ class CameraCapture:
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        self._image: np.ndarray | None = None
 
     def read(self) -> np.ndarray:
         for _ in range(self.STALE_FRAMES):
             if not self._cap.grab():
                 raise CameraLost(f"camera {self.index} stopped delivering frames")
-        ok, image = self._cap.retrieve()
-        if not ok or image is None:
+        ok, self._image = self._cap.retrieve(self._image)
+        if not ok or self._image is None:
             raise CameraLost(f"camera {self.index} returned no image")
-        return image
+        return self._image
 
     def release(self) -> None:
         self._cap.release()
@@ -85,6 +92,7 @@ class PacedFile:
         self._started = clock()
         self.frames_grabbed = 0
         self.frames_decoded = 0
+        self._image: np.ndarray | None = None
 
     def _open(self) -> None:
         self._cap = cv2.VideoCapture(str(self.path))
@@ -111,11 +119,11 @@ class PacedFile:
             grabbed = True
             self.frames_grabbed += 1
             self._next += 1
-        ok, image = self._cap.retrieve()
-        if not ok or image is None:
+        ok, self._image = self._cap.retrieve(self._image)
+        if not ok or self._image is None:
             raise SourceError(f"{self.path}: a frame could not be decoded")
         self.frames_decoded += 1
-        return image
+        return self._image
 
     def release(self) -> None:
         self._cap.release()

@@ -109,10 +109,13 @@ class PoseEstimator:
         self.stills = stills
         self._last_ms = -1
         self._warm = False
+        self._rgb: np.ndarray | None = None  # reused: a fresh 1 MB a frame costs page faults
 
     def estimate(self, t_s: float, bgr: np.ndarray) -> PoseSample:
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        return self.estimate_rgb(t_s, rgb)
+        if self._rgb is None or self._rgb.shape != bgr.shape:
+            self._rgb = np.empty_like(bgr)
+        cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=self._rgb)
+        return self.estimate_rgb(t_s, self._rgb)
 
     def estimate_rgb(self, t_s: float, rgb: np.ndarray) -> PoseSample:
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))

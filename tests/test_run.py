@@ -202,9 +202,14 @@ def test_the_rate_is_fast_while_a_change_is_pending_and_slow_when_away() -> None
     clock = Clock()
     estimator = Estimator(seated)
     monitor = make(
-        clock, None, estimator,
-        "sampling.fps=3", "sampling.fast_fps=8", "sampling.away_fps=0.25",
-        "sampling.steady_fps=2", "sampling.steady_after_s=30",
+        clock,
+        None,
+        estimator,
+        "sampling.fps=3",
+        "sampling.fast_fps=8",
+        "sampling.away_fps=0.25",
+        "sampling.steady_fps=2",
+        "sampling.steady_after_s=30",
     )
     assert monitor.rate() == 3  # nothing seen yet
     run_for(monitor, clock, 10)
@@ -243,8 +248,9 @@ def test_a_lost_camera_is_unknown_retried_with_back_off_and_resumes(tmp_path: Pa
             store, source="cam", model="full", settings=config.DEFAULTS, started_at=origin
         )
         # A fixed rate (never "steady") keeps the back-off times below exact.
-        monitor = make(clock, camera, None, "sampling.steady_after_s=3600",
-                       recorder=recorder, origin=origin)
+        monitor = make(
+            clock, camera, None, "sampling.steady_after_s=3600", recorder=recorder, origin=origin
+        )
         run_for(monitor, clock, 100)
         assert monitor.last_step is not None
         assert monitor.last_step.sample.presence is Presence.SEATED
@@ -286,7 +292,8 @@ def test_a_pause_releases_the_camera_and_resumes_by_itself() -> None:
     pause_end = clock.t + 90
     pause_start = clock.t + 30
     monitor = make(
-        clock, camera,
+        clock,
+        camera,
         paused_until=lambda now: pause_end if pause_start <= now < pause_end else None,
     )
     run_for(monitor, clock, 40)
@@ -331,7 +338,10 @@ class MovedTracker(Tracker):
             TimelineSample(
                 s.t, s.presence, PostureState.UNKNOWN if self.moved else PostureState.GOOD, (), {}
             ),
-            step.alerts, step.events, step.sitting_s, step.break_due_in_s,
+            step.alerts,
+            step.events,
+            step.sitting_s,
+            step.break_due_in_s,
             ("pelvic tilt not observable", "recalibrate?") if self.moved else (),
         )
 
@@ -359,19 +369,42 @@ def test_a_moved_camera_says_recalibrate_once_and_in_the_status_line() -> None:
 @pytest.mark.parametrize(
     ("presence", "posture", "issues", "notes", "sitting_s", "due_s", "expected"),
     [
-        ("seated", "good", (), (), 2530, 470, "seated | sitting 42:10 | break in 7:50 | "
-         "posture good | 2.0 fps"),
-        ("seated", "drift", ("slouch", "forward_head"), (), 3700, 0, "seated | sitting 1:01:40 | "
-         "break due now | posture: slouch, forward head | 2.0 fps"),
-        ("seated", "unknown", (), ("posture needs calibration",), 5, 2995, "seated | sitting 0:05"
-         " | break in 49:55 | posture needs calibration | 2.0 fps"),
+        (
+            "seated",
+            "good",
+            (),
+            (),
+            2530,
+            470,
+            "seated | sitting 42:10 | break in 7:50 | posture good | 2.0 fps",
+        ),
+        (
+            "seated",
+            "drift",
+            ("slouch", "forward_head"),
+            (),
+            3700,
+            0,
+            "seated | sitting 1:01:40 | break due now | posture: slouch, forward head | 2.0 fps",
+        ),
+        (
+            "seated",
+            "unknown",
+            (),
+            ("posture needs calibration",),
+            5,
+            2995,
+            "seated | sitting 0:05 | break in 49:55 | posture needs calibration | 2.0 fps",
+        ),
         ("away", "unknown", (), (), 0, None, "away | 2.0 fps"),
     ],
 )
 def test_status_line(presence, posture, issues, notes, sitting_s, due_s, expected) -> None:  # type: ignore[no-untyped-def]
     step = Step(
         TimelineSample(0.0, Presence(presence), PostureState(posture), issues, {}),
-        sitting_s=sitting_s, break_due_in_s=due_s, notes=notes,
+        sitting_s=sitting_s,
+        break_due_in_s=due_s,
+        notes=notes,
     )
     assert status_line(step, 2.0) == expected
 
@@ -399,6 +432,8 @@ def test_a_recorded_file_is_paced_in_real_time_and_decodes_only_what_is_read(
         capture.read()
         assert capture.frames_grabbed == round(t * 20) + 1
     assert capture.frames_decoded == 4  # one decoded per read; the rest only grabbed
+    clock.t = 2.6
+    assert np.shares_memory(capture.read(), capture.read())  # one buffer, no fresh 1 MB a read
     clock.t = 3.5
     with pytest.raises(EndOfSource):
         capture.read()
@@ -411,10 +446,11 @@ def test_a_looping_file_starts_over_at_the_end(short_video: Path) -> None:
     images = []
     for t in (0.0, 2.9, 3.5, 4.0):
         clock.t = t
-        images.append(capture.read())
+        images.append(capture.read().copy())  # read() reuses its buffer
     assert capture.frames_grabbed == 1 + 58 + 2 + 10  # 2: the last frame, then frame 0
     assert capture.frames_decoded == 4
     assert np.array_equal(images[0], images[2])  # the first frame again
+    assert not np.array_equal(images[0], images[1])
     capture.release()
 
 
@@ -423,8 +459,9 @@ def test_a_snooze_postpones_the_break_alert_and_then_it_comes() -> None:
     clock = Clock()
     start = clock.t
     snooze_until: list[float] = []
-    monitor = make(clock, snoozed_until=lambda now: next(
-        (u for u in snooze_until if u > now), None))
+    monitor = make(
+        clock, snoozed_until=lambda now: next((u for u in snooze_until if u > now), None)
+    )
     run_for(monitor, clock, 49 * 60)
     snooze_until.append(clock.t + 15 * 60)
     run_for(monitor, clock, 20 * 60)
