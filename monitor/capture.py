@@ -102,6 +102,14 @@ class PacedFile:
         self._frame_s = 1.0 / fps if 0 < fps < 1000 else 1 / 30
         self._next = 0  # index of the next frame to grab (counted: no rounding drift)
 
+    def _rewind(self) -> None:
+        """Back to the first frame: a seek (the start is a keyframe) keeps the
+        decoder and its threads; reopening, the fallback, builds them anew."""
+        if not self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
+            self._cap.release()
+            self._open()
+        self._next = 0
+
     def read(self) -> np.ndarray:
         target = self.clock() - self._started
         grabbed = False
@@ -111,8 +119,7 @@ class PacedFile:
                     raise SourceError(f"{self.path} holds no readable video frames")
                 if not self.loop:
                     raise EndOfSource(self.name)
-                self._cap.release()
-                self._open()
+                self._rewind()
                 self._started = self.clock()
                 target = 0.0
                 continue
