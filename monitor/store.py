@@ -199,9 +199,12 @@ class Store:
             )
         c.execute("PRAGMA journal_mode=WAL")
         c.execute("PRAGMA foreign_keys=ON")
-        # A monitor appends a few rows every few seconds all day: a small page
-        # cache serves that, and keeps resident memory flat over the hours.
-        c.execute("PRAGMA cache_size=-512")
+        # A monitor appends a few rows every few seconds all day, touching only
+        # the right edge of each table and index: 64 KiB of page cache serve
+        # that and fill within minutes. At 512 KiB the cache took over an hour
+        # to fill, and resident memory grew all that while (0.75 MiB in half
+        # an hour of the live loop, against 0.16 MiB at 64 KiB).
+        c.execute("PRAGMA cache_size=-64")
         c.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, no corruption
         for number in range(version + 1, VERSION + 1):
             self._migrate(number)
