@@ -253,7 +253,8 @@ MODE_KEYS = {
     "startup": ("startup_s",),
     "live": ("cpu_percent", "rss_mb"),
     "alerts": ("break_alerts", "break_late_frames", "posture_alerts", "posture_late_s"),
-    "memory": ("memory_rss_mb", "memory_first_mb", "memory_last_mb", "memory_growth_mb"),
+    "memory": ("memory_rss_mb", "memory_peak_mb", "memory_first_mb", "memory_last_mb",
+               "memory_growth_mb"),
 }  # fmt: skip
 UNITS = {
     "_ms": "ms/frame", "_s": "s", "_percent": "% of one core", "_mb": "MB",
