@@ -13,8 +13,9 @@ Modes (each repeated `--repeat` times and reported as min / median / max):
   after a warm-up, and resident memory.
 - **startup** (`--startup`): from starting `run` to its first analysed sample
   (the status line it prints for it), model loading included.
-- **memory** (`--memory-minutes N`): like live, sampling RSS every minute;
-  compares the last ten minutes with the first ten after warm-up.
+- **memory** (`--memory-minutes N`): like live, RSS each minute (the median
+  of 12 readings) after a two-minute warm-up; compares the last ten minutes
+  with the first ten.
 - **alerts** (`--alerts`): the live loop in-process on the paced file with
   short alert settings; how late each break alert fires after its due time
   (in analysed frames) and each posture alert after drift onset + hold.
