@@ -121,17 +121,25 @@ def live_once(
 def memory_once(video: Path, model: Path, minutes: float) -> dict[str, Any]:
     """RSS each minute after the warm-up: the last ten against the first ten.
 
-    A minute's figure is the median of READINGS_A_MINUTE readings: a reading
-    taken while a frame is being analysed also counts that frame's buffers
-    (about 1 MB each at 640x480, mapped and unmapped per frame), which is
-    memory in flight, not growth. `memory_peak_mb` is the highest reading.
+    READINGS_A_MINUTE readings a minute, made into figures by `memory_figures`.
     """
     every_s = 60.0 / READINGS_A_MINUTE
     live = live_once(video, model, 60 * minutes, every_s=every_s, warmup_s=MEMORY_WARMUP_S)
-    readings = live["rss_samples_mb"]
+    return memory_figures(live["rss_samples_mb"])
+
+
+def memory_figures(readings: list[float], per_minute: int = READINGS_A_MINUTE) -> dict[str, Any]:
+    """The soak's figures from its RSS readings (MB, `per_minute` a minute, in order).
+
+    A minute's figure is the median of its readings: a reading taken while a
+    frame is being analysed also counts that frame's buffers (about 1 MB each
+    at 640x480, mapped and unmapped per frame), which is memory in flight, not
+    growth. Growth is the highest minute of the last ten (at most half the
+    minutes) over the highest of the first ten. `memory_peak_mb` is the
+    highest single reading.
+    """
     rss = [
-        statistics.median(readings[i : i + READINGS_A_MINUTE])
-        for i in range(0, len(readings), READINGS_A_MINUTE)
+        statistics.median(readings[i : i + per_minute]) for i in range(0, len(readings), per_minute)
     ]
     window = max(1, min(10, len(rss) // 2))
     first, last = max(rss[:window]), max(rss[-window:])

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import cli_env, run_cli
+
+from monitor.bench_live import memory_figures
 
 SPREAD = {"min", "median", "max"}
 
@@ -32,3 +35,44 @@ def test_bench_live_startup_and_alert_modes_write_their_figures(short_video, tmp
     assert "decode_ms" not in figures
     for heading in ("startup:", "live:", "alerts:", "startup_s", "cpu_percent"):
         assert heading in result.stdout
+
+
+# -- the memory soak's arithmetic (the soak itself is too long for the suite) ------------------
+
+
+def minutes_of(*levels: float, per_minute: int = 12) -> list[float]:
+    """Readings of a soak whose RSS sits at each level for one minute."""
+    return [level for level in levels for _ in range(per_minute)]
+
+
+def test_a_reading_taken_mid_frame_does_not_move_its_minute_but_is_the_peak() -> None:
+    readings = minutes_of(*[200.0] * 20)
+    readings[5 * 12 + 7] = 201.0  # a frame's buffers in flight at one reading
+    figures = memory_figures(readings)
+    assert figures["rss_samples_mb"] == [200.0] * 20
+    assert figures["memory_rss_mb"] == 200.0
+    assert figures["memory_growth_mb"] == 0.0
+    assert figures["memory_peak_mb"] == 201.0
+
+
+def test_growth_in_the_last_ten_minutes_is_growth() -> None:
+    levels = [200.0] * 50 + [200.0 + 0.1 * i for i in range(1, 11)]  # the last ten rise 1 MB
+    figures = memory_figures(minutes_of(*levels))
+    assert len(figures["rss_samples_mb"]) == 60
+    assert figures["memory_first_mb"] == 200.0
+    assert figures["memory_last_mb"] == pytest.approx(201.0)
+    assert figures["memory_growth_mb"] == pytest.approx(1.0)
+    assert figures["memory_rss_mb"] == pytest.approx(201.0)
+
+
+def test_a_rise_inside_the_first_ten_minutes_is_not_growth() -> None:
+    levels = [199.0] * 3 + [200.0] * 57  # settles in the first minutes, then flat
+    figures = memory_figures(minutes_of(*levels))
+    assert figures["memory_first_mb"] == figures["memory_last_mb"] == 200.0
+    assert figures["memory_growth_mb"] == 0.0
+
+
+def test_a_short_soak_compares_its_halves() -> None:
+    figures = memory_figures(minutes_of(200.0, 200.0, 200.0, 202.0, 202.0, 202.0))
+    assert (figures["memory_first_mb"], figures["memory_last_mb"]) == (200.0, 202.0)
+    assert figures["memory_growth_mb"] == 2.0
