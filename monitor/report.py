@@ -20,6 +20,11 @@ def _deg(value: float | None) -> str:
     return "–" if value is None else f"{value:+.1f}°"
 
 
+def longest_bout(r: DayReport) -> str:
+    """The day's longest bout, marked when it is the one still under way."""
+    return duration(r.bout_longest_s) + (" (ongoing)" if r.bout_longest_ongoing else "")
+
+
 def lines(r: DayReport) -> list[tuple[str, str]]:
     """The report as (label, figures) rows: the terminal and HTML both use these."""
     when = f" ({r.first}–{r.last}" if r.first else ""
@@ -36,13 +41,11 @@ def lines(r: DayReport) -> list[tuple[str, str]]:
     )
     heed = "" if r.heed_median_s is None else f"; median {duration(r.heed_median_s)} to a break"
     open_ = f", {r.alerts_open} undecided" if r.alerts_open else ""
-    bouts, longest = f"{r.bouts}", duration(r.bout_longest_s)
+    bouts, longest = f"{r.bouts}", longest_bout(r)
     long_ = {30: "", 60: ""}
     if r.bout_ongoing_s is not None:
         bouts += f", one ongoing since {r.bout_ongoing_since}"
-        if r.bout_longest_ongoing:
-            longest += " (ongoing)"
-        else:
+        if not r.bout_longest_ongoing:  # else `longest` says it
             bouts += f" ({duration(r.bout_ongoing_s)} so far)"
         for minutes in long_:
             if r.bout_ongoing_s >= 60 * minutes:
@@ -96,13 +99,14 @@ def format_text(r: DayReport) -> str:
 
 
 def format_trend(reports: Sequence[DayReport]) -> str:
-    head = f"  {'day':10} {'monitored':>11} {'sitting':>11} {'breaks':>6} {'longest':>11} "
+    # "longest" is marked ongoing as in the day's own report: 21 = "10 h 05 min (ongoing)".
+    head = f"  {'day':10} {'monitored':>11} {'sitting':>11} {'breaks':>6} {'longest':>21} "
     head += f"{'stand h':>7} {'drift':>9}"
     out = ["Trend", head]
     for r in reports:
         out.append(
             f"  {r.day:10} {duration(r.monitored_s):>11} {duration(r.seated_s):>11} "
-            f"{r.breaks:>6} {duration(r.bout_longest_s):>11} {r.stand_hours:>7} "
+            f"{r.breaks:>6} {longest_bout(r):>21} {r.stand_hours:>7} "
             f"{duration(r.drift_s):>9}"
         )
     return "\n".join(out)

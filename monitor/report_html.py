@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from monitor.day_report import DayReport, SampleRow, duration
-from monitor.report import lines, title
+from monitor.report import lines, longest_bout, title
 
 COLOURS = {
     "seated": "#3b6fb6",
@@ -224,7 +224,7 @@ def render(reports: Sequence[DayReport], samples: Sequence[SampleRow], tz: tzinf
         trend_rows = "".join(
             f"<tr><td>{x.day}</td><td>{duration(x.monitored_s)}</td>"
             f"<td>{duration(x.seated_s)}</td><td>{x.breaks}</td>"
-            f"<td>{duration(x.bout_longest_s)}</td><td>{x.stand_hours}</td></tr>"
+            f"<td>{html.escape(longest_bout(x))}</td><td>{x.stand_hours}</td></tr>"
             for x in reports
         )
         parts.append(

@@ -21,7 +21,8 @@ from simulated_day import AWAY, GOOD, SEATED, STANDING, Core, run, settings, str
 from monitor import export
 from monitor.day_report import DayReport, build_report
 from monitor.recorder import Recorder
-from monitor.report import format_text
+from monitor.report import format_text, format_trend
+from monitor.report_html import render
 from monitor.store import Store
 from monitor.timeline import Span
 
@@ -171,3 +172,37 @@ def test_the_report_command_marks_the_bout_of_a_running_monitor(tmp_path: Path) 
     (figures,) = json.loads(out.read_text())["days"]
     assert figures["bouts"] == 1 and figures["bout_longest_ongoing"] is True
     assert figures["bout_ongoing_s"] == figures["bout_longest_s"] > 0
+
+
+def at(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def test_the_trend_marks_the_ongoing_bout_as_the_day_report_does() -> None:
+    """Over three days: a finished bout, a bout that runs on past midnight into
+    today, where it is under way and the longest. Only today's row says ongoing."""
+    finished = Span(at("2026-05-31T09:00:00+01:00"), at("2026-05-31T09:50:00+01:00"))
+    live = Span(at("2026-06-01T23:30:00+01:00"), at("2026-06-02T00:45:00+01:00"))
+    days = [date(2026, 5, 31), date(2026, 6, 1), date(2026, 6, 2)]
+    reports = [build_report([], [finished, live], [], [], d, LONDON, ongoing=[live]) for d in days]
+    assert "longest 45 min (ongoing)" in format_text(reports[-1])
+
+    rows = format_trend(reports).splitlines()[2:]
+    assert [row.split()[0] for row in rows] == [d.isoformat() for d in days]
+    assert " 50 min " in rows[0] and " 30 min " in rows[1]
+    assert "ongoing" not in rows[0] + rows[1]  # yesterday's part of it is over
+    assert " 45 min (ongoing) " in rows[2]
+
+    page = render(reports, [], LONDON)
+    trend_table = page[page.index("<h2>Trend</h2>") :]
+    assert "<td>45 min (ongoing)</td>" in trend_table
+    assert "<td>30 min</td>" in trend_table and "<td>50 min</td>" in trend_table
+
+
+def test_the_trend_does_not_mark_a_longest_bout_that_is_over() -> None:
+    """Today's bout under way is shorter than the morning's: the longest is not ongoing."""
+    morning = Span(at("2026-06-01T09:00:00+01:00"), at("2026-06-01T10:00:00+01:00"))
+    now = Span(at("2026-06-01T11:00:00+01:00"), at("2026-06-01T11:20:00+01:00"))
+    r = build_report([], [morning, now], [], [], DAY, LONDON, ongoing=[now])
+    assert "(20 min so far)" in format_text(r)
+    assert "ongoing" not in format_trend([r])
