@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,8 +52,8 @@ def _model(args: argparse.Namespace) -> Path:
 
 @command("replay")
 def replay_command(args: argparse.Namespace) -> int:
+    from monitor import lock, replay
     from monitor import profile as profiles
-    from monitor import replay
 
     settings = load_settings(args).settings
     model = _model(args)
@@ -71,11 +72,14 @@ def replay_command(args: argparse.Namespace) -> int:
         calibrated = used is not None and used is not profile  # built from --calibrate
         return _replay_into_store(args, estimated, settings, used, str(model), calibrated)
 
-    timeline = replay.analyse(
-        args.video, model, fps, settings, profile, calibrate=args.calibrate,
-        progress_label="replay", on_calibration_error=calibration_failed,
-        track_with=into_store if args.db else None,
-    )  # fmt: skip
+    # Recording to a database is recording like `run`: one at a time, or the
+    # day counts twice. Taken before the slow analysis, so a clash says so at once.
+    with lock.recording(args.db, "replay") if args.db else nullcontext():
+        timeline = replay.analyse(
+            args.video, model, fps, settings, profile, calibrate=args.calibrate,
+            progress_label="replay", on_calibration_error=calibration_failed,
+            track_with=into_store if args.db else None,
+        )  # fmt: skip
     if args.json:
         timeline.write(args.json)
     print(replay.summary(timeline))

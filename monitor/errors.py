@@ -27,6 +27,10 @@ class StoreError(MonitorError):
     """The database cannot be opened or written."""
 
 
+class DatabaseBusy(StoreError):
+    """Another process is recording to the database (see `monitor.lock`)."""
+
+
 class SoundError(MonitorError):
     """No sound backend could play; the message says what each one reported."""
 

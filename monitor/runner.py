@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor import control, heap, paths
+from monitor import control, heap, lock, paths
 from monitor import profile as profiles
 from monitor.capture import CameraLost, Capture, open_capture
 from monitor.errors import ProfileError
@@ -119,24 +119,27 @@ def run(
     from monitor.pose import PoseEstimator
 
     heap.tune()  # before MediaPipe's threads start allocating
-    profile = load_profile(profile_name, profile_explicit)
-    try:  # the first open tells a missing camera (an error) from a busy one (retried)
-        first = open_capture(source, loop)
-    except CameraLost as exc:
-        log.warning("%s; will retry", exc)
-        first = None
-    if profile is None:
-        if first is not None and sys.stdin.isatty():
-            first.release()  # calibration opens the camera itself
-            first = None
-        profile = offer_calibration(source, profile_name, model, settings)
-    captures = iter([first] if first is not None else [])
-
-    def open_next() -> Capture:
-        return next(captures, None) or open_capture(source, loop)
-
     stop = threading.Event()
     with ExitStack() as stack:
+        # First, before anything slow or interactive: a second monitor on the
+        # same database would count the day twice, so it stops here at once.
+        db = stack.enter_context(lock.recording(db, "run")).db
+        profile = load_profile(profile_name, profile_explicit)
+        try:  # the first open tells a missing camera (an error) from a busy one (retried)
+            first = open_capture(source, loop)
+        except CameraLost as exc:
+            log.warning("%s; will retry", exc)
+            first = None
+        if profile is None:
+            if first is not None and sys.stdin.isatty():
+                first.release()  # calibration opens the camera itself
+                first = None
+            profile = offer_calibration(source, profile_name, model, settings)
+        captures = iter([first] if first is not None else [])
+
+        def open_next() -> Capture:
+            return next(captures, None) or open_capture(source, loop)
+
         stack.enter_context(file_logging(log_file()))
         stack.enter_context(stop_on_signals(stop))  # before the slow start-up
         estimator = stack.enter_context(PoseEstimator(model))

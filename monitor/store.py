@@ -94,6 +94,14 @@ def default_path() -> Path:
     return paths.data_dir() / DB_NAME
 
 
+def database_path(path: Path | None) -> Path:
+    """The database file `--db` names (None: the default), refused if a folder."""
+    path = Path(path) if path else default_path()
+    if path.is_dir():
+        raise StoreError(f"database path {path} is a folder; give a file name")
+    return path
+
+
 def _create_private(path: Path) -> None:
     """Create the file 0600 before SQLite does (its -wal/-shm copy the mode)."""
     try:
@@ -163,9 +171,7 @@ class Store:
     @classmethod
     def open(cls, path: Path | None = None, timeout_s: float = 5.0) -> Store:
         """Open (creating if needed) and migrate the database at `path`."""
-        path = Path(path) if path else default_path()
-        if path.is_dir():
-            raise StoreError(f"database path {path} is a folder; give a file name")
+        path = database_path(path)
         _create_private(path)
         try:
             conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)

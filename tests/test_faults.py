@@ -229,26 +229,61 @@ def test_the_clock_jumping_back_and_forth_is_absorbed_and_a_gap(tmp_path: Path, 
 # --- two monitors on one database --------------------------------------------------------------
 
 
-def test_two_monitors_on_one_database_both_record_their_own_session(tmp_path: Path) -> None:
+def _rows(db: Path) -> int:
+    """Samples recorded so far (0 before the first write), read as a report would."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT count(*) FROM samples").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_second_monitor_on_one_database_is_refused_at_once_and_the_first_goes_on(
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "m.db"
     env = cli_env(tmp_path, HOME=str(tmp_path))
-    args = [sys.executable, "-m", "monitor", "run", "--source", str(GAZE), "--model", "lite",
-            "--db", str(db), "--set", "storage.flush_s=0"]
-    both = [subprocess.Popen(args, env=env, cwd=REPO, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
-    results = [p.communicate(timeout=90) for p in both]
-    for process, (out, err) in zip(both, results, strict=True):
-        assert process.returncode == 0, err
-        assert "recording stopped" not in err and "Traceback" not in err
-        assert "monitored" in out
+    run = ["run", "--source", GAZE, "--model", "lite", "--db", db, "--set", "storage.flush_s=1",
+           "--set", "sound.enabled=false", "--set", "sound.notify=false"]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "monitor", *map(str, run), "--loop"], env=env, cwd=REPO,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _rows(db) < 2:
+            assert first.poll() is None and time.monotonic() < deadline, first.stderr
+            time.sleep(0.25)
+        recorded = _rows(db)
+        expected = (f"posture-monitor: error: another monitor (pid {first.pid}, posture-monitor "
+                    f"run) is already recording to {db}; stop it first, or use --db for another "
+                    "database")
+        for second in (run, ["replay", GAZE, "--model", "lite", "--db", db]):
+            started = time.monotonic()
+            refused = run_cli(*second, env=env, timeout=30)
+            assert refused.returncode == 1
+            assert refused.stderr.splitlines() == [expected]
+            assert time.monotonic() - started < 10  # before any model or camera: at once
+        # Readers take no lock.
+        report = run_cli("report", "--db", db, env=env, timeout=30)
+        assert report.returncode == 0 and "ongoing" in report.stdout, report.stderr
+        # The first is unharmed and went on recording meanwhile (seconds: flush_s is 1).
+        assert first.poll() is None and _rows(db) > recorded
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        first.kill()
+        first.wait(10)
+    # The killed monitor's lock died with it: the next start records.
+    again = run_cli(*run, env=env, timeout=60)
+    assert again.returncode == 0, again.stderr
     with Store.open(db) as store:
-        sessions = store.conn.execute(
-            "SELECT id, stopped_at FROM sessions ORDER BY id").fetchall()
-        assert len(sessions) == 2 and all(stopped is not None for _, stopped in sessions)
-        per_session = dict(store.conn.execute(
-            "SELECT session_id, count(*) FROM samples GROUP BY session_id").fetchall())
-        assert sorted(per_session) == [1, 2] and min(per_session.values()) >= 2
+        sessions = store.conn.execute("SELECT stopped_at FROM sessions ORDER BY id").fetchall()
+    assert len(sessions) == 2  # the refused commands added none
+    assert sessions[0][0] is None and sessions[1][0] is not None  # killed, then stopped
 
 
 # --- a profile from another view ---------------------------------------------------------------

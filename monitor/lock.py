@@ -1,0 +1,158 @@
+"""One recorder per database: a lock file beside it, held while a session records.
+
+Two monitors recording to one database would count the same day twice, so
+`run` and `replay --db` hold an exclusive flock(2) on `DB.lock` for as long
+as they record, and write their pid into it. A second one fails at once with
+that pid. Readers (`report`, `data export`) take no lock: SQLite's WAL lets
+them read while the recorder writes.
+
+The kernel drops a flock when the last descriptor of it closes, which
+happens however the process ends (Ctrl-C, SIGKILL, a crash, a power cut), so
+a dead monitor never blocks the next start: a clean stop removes the file, a
+killed monitor leaves it, unlocked, and only the lock counts, never the pid
+written in it. Suspend keeps the lock like any open file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor import paths
+from monitor.errors import DatabaseBusy, StoreError
+from monitor.store import database_path
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock: recording there is not guarded
+    fcntl = None  # type: ignore[assignment]
+
+# A holder writes its pid just after it takes the lock; a start in that
+# instant waits this long for it rather than naming no pid.
+PID_WAIT_S = 0.5
+
+
+def lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the lock, as written in the lock file."""
+
+    pid: int
+    command: str
+
+
+def _holder(fd: int) -> Holder | None:
+    """The live process named in the lock file, or None if it names none."""
+    fields = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
+    try:
+        pid = int(fields[0])
+        if pid <= 0:  # kill(0) and kill(-1) would ask about whole groups
+            return None
+        os.kill(pid, 0)  # a pid left by a killed monitor may name no process
+    except (IndexError, ValueError, ProcessLookupError):
+        return None
+    except PermissionError:  # alive, another user's (a shared database folder)
+        pass
+    return Holder(pid, fields[1] if len(fields) > 1 else "")
+
+
+def busy_message(db: Path, holder: Holder | None) -> str:
+    if holder is None:
+        who = "another monitor"
+    else:
+        command = f", posture-monitor {holder.command}" if holder.command else ""
+        who = f"another monitor (pid {holder.pid}{command})"
+    return f"{who} is already recording to {db}; stop it first, or use --db for another database"
+
+
+class RecordingLock:
+    """The held lock on `db`; `release()` (or the process ending) lets go of it."""
+
+    def __init__(self, db: Path, fd: int) -> None:
+        self.db = db
+        self.path = lock_path(db)
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        # Removed while still held, so no one can lock this file after us
+        # believing it is the one at the path (acquire checks that).
+        with suppress(OSError):
+            self.path.unlink()
+        os.close(self._fd)  # closing drops the flock
+        self._fd = None
+
+
+def _open(db: Path, path: Path) -> int:
+    try:
+        paths.private_dir(path.parent)
+        # Without O_TRUNC: the holder's pid must survive our open. Python's
+        # descriptors are not inherited, so a chime player or notify-send started
+        # by the monitor cannot keep the lock alive after it.
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot record to {db}: cannot create its lock file {path} ({exc.strerror})"
+        ) from None
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether the file open at `fd` is still the one at `path`."""
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def acquire(db: Path | None, command: str) -> RecordingLock:
+    """Lock `db` (None: the default database) for recording by `command`.
+
+    Raises DatabaseBusy naming the holder's pid if another process records to
+    it, StoreError if the lock file cannot be made (a read-only folder).
+    """
+    db = database_path(db)
+    path = lock_path(db)
+    while True:
+        fd = _open(db, path)
+        if fcntl is None:
+            return RecordingLock(db, fd)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not _is_at(fd, path):  # its holder is just stopping: try the new one
+                os.close(fd)
+                continue
+            holder, deadline = _holder(fd), time.monotonic() + PID_WAIT_S
+            while holder is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+                holder = _holder(fd)
+            os.close(fd)
+            raise DatabaseBusy(busy_message(db, holder)) from None
+        except OSError as exc:  # e.g. ENOLCK on a network file system without locks
+            os.close(fd)
+            raise StoreError(f"cannot lock {path} to record to {db} ({exc.strerror})") from None
+        if _is_at(fd, path):
+            break
+        os.close(fd)  # the holder removed it as it stopped: lock the file there now
+    os.ftruncate(fd, 0)  # a pid left by a killed monitor
+    os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
+    return RecordingLock(db, fd)
+
+
+@contextmanager
+def recording(db: Path | None, command: str) -> Iterator[RecordingLock]:
+    """Hold the recording lock on `db` for the block (see `acquire`)."""
+    held = acquire(db, command)
+    try:
+        yield held
+    finally:
+        held.release()

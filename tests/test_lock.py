@@ -1,0 +1,116 @@
+"""The recording lock on its own: real files, real flocks, a real child process.
+
+Two acquires in one process use two descriptors, which flock treats like two
+processes. The whole command line (two `run`s on one database) is in
+test_faults.py.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from monitor import lock
+from monitor.errors import DatabaseBusy, StoreError
+
+
+def test_a_second_recorder_is_refused_with_the_holders_pid_until_the_first_lets_go(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "m.db"
+    first = lock.acquire(db, "run")
+    assert lock.lock_path(db).read_text() == f"{os.getpid()} run\n"
+    with pytest.raises(DatabaseBusy) as refused:
+        lock.acquire(db, "replay")
+    assert str(refused.value) == (
+        f"another monitor (pid {os.getpid()}, posture-monitor run) is already recording to "
+        f"{db}; stop it first, or use --db for another database"
+    )
+    assert lock.lock_path(db).read_text() == f"{os.getpid()} run\n"  # the refused wrote nothing
+    first.release()
+    assert not lock.lock_path(db).exists()  # a clean stop leaves no file behind
+    with lock.recording(db, "replay") as second:
+        assert second.db == db
+    first.release()  # twice is harmless
+
+
+def test_the_lock_dies_with_its_process(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from pathlib import Path; from monitor import lock; "
+         f"lock.acquire(Path({str(db)!r}), 'run'); print('locked', flush=True); sys.stdin.read()"],
+        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        with pytest.raises(DatabaseBusy, match=f"pid {holder.pid}, posture-monitor run"):
+            lock.acquire(db, "run")
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+    finally:
+        holder.kill()
+    # The killed holder's file and pid are still there; they block nothing.
+    assert lock.lock_path(db).read_text() == f"{holder.pid} run\n"
+    with lock.recording(db, "run"):
+        assert lock.lock_path(db).read_text() == f"{os.getpid()} run\n"
+
+
+def test_a_holder_that_has_not_written_its_pid_yet_is_still_refused(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    path = lock.lock_path(db)
+    path.write_text("31999999 run\n")  # a pid no process has (pid_max is at most 2^22)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(DatabaseBusy, match=r"^another monitor is already recording to "):
+            lock.acquire(db, "run")
+    finally:
+        os.close(fd)
+
+
+def test_a_lock_file_removed_by_a_stopping_holder_is_not_trusted(tmp_path: Path) -> None:
+    # A start that opened the file just before the holder removed it would
+    # lock a file no longer at the path; acquire checks for that and retries.
+    db = tmp_path / "m.db"
+    first = lock.acquire(db, "run")
+    opened_before = os.open(lock.lock_path(db), os.O_RDWR)
+    try:
+        first.release()
+        with lock.recording(db, "run"):
+            fcntl.flock(opened_before, fcntl.LOCK_EX | fcntl.LOCK_NB)  # an orphan: it succeeds
+            assert not lock._is_at(opened_before, lock.lock_path(db))
+    finally:
+        os.close(opened_before)
+
+
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [
+        ("a-file/m.db", "cannot record to {tmp}/a-file/m.db: cannot create its lock file"),
+        ("a-folder", "database path {tmp}/a-folder is a folder; give a file name"),
+    ],
+)
+def test_a_database_that_cannot_be_locked_says_where_and_why(
+    tmp_path: Path, where: str, words: str
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(StoreError, match=re.escape(words.format(tmp=tmp_path))):
+        lock.acquire(tmp_path / where, "run")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "a-folder"]  # nothing made
+
+
+def test_a_missing_data_folder_is_made_private(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "deeper" / "m.db"
+    with lock.recording(db, "run"):
+        assert lock.lock_path(db).stat().st_mode & 0o777 == 0o600
+        assert {(tmp_path / d).stat().st_mode & 0o777 for d in ("new", "new/deeper")} == {0o700}
