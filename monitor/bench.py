@@ -119,7 +119,6 @@ def alerts_once(
     from monitor.capture import PacedFile
     from monitor.pose import PoseEstimator
     from monitor.run import LiveMonitor
-    from monitor.sources import VideoFileSource
     from monitor.tracker import Tracker
 
     settings = config.build(
@@ -128,13 +127,12 @@ def alerts_once(
         "bench",
     ).settings  # fmt: skip
     profile = None
-    if calibrate is not None:
-        source = VideoFileSource(video)
-        try:
-            estimated = replay.estimate(source, model, 5.0)
-        finally:
-            source.close()
+    if calibrate is not None:  # the baseline as replay takes it, at 5 frames a second
+        estimated = replay.estimate_video(str(video), model, 5.0)
         profile = replay.calibrate_from(estimated.samples, *calibrate, name="bench")
+    # Not replay's tracking after that: alert latency is the live loop's, paced
+    # in wall time with its own frame rate (sampling.*), so the alerts come from
+    # LiveMonitor on the looping file, as in `run`.
     break_late: list[float] = []
     posture_late: list[float] = []
     state: dict[str, Any] = {"drift_since": None, "last_t": None}

@@ -96,6 +96,51 @@ def track(
     return timeline
 
 
+def estimate_video(
+    video: str, model_path: Path, max_fps: float | None, progress_label: str | None = None
+) -> Estimated:
+    """`estimate` over a recording (or a folder of stills) named by path.
+
+    `progress_label` shows a progress bar on stderr while estimating.
+    """
+    source = open_source(video)
+    try:
+        progress = stderr_progress(progress_label) if progress_label is not None else None
+        return estimate(source, model_path, max_fps, progress)
+    finally:
+        source.close()
+        if progress_label is not None:
+            sys.stderr.write("\n")
+
+
+def timeline_of(
+    estimated: Estimated,
+    settings: Settings,
+    profile: Profile | None = None,
+    calibrate: tuple[float, float] | None = None,
+    name: str = "replay",
+    on_calibration_error: Callable[[ProfileError], None] | None = None,
+    track_with: Track | None = None,
+) -> Timeline:
+    """The timeline of estimated samples: calibrate, then track.
+
+    With `calibrate` (START, END seconds) the profile, named `name`, is built
+    from that stretch and replaces `profile`; if that fails the ProfileError
+    goes to `on_calibration_error` and `profile` stays, or without one it is
+    raised. `track_with` replaces the plain `track` (e.g. to record each step).
+    """
+    if calibrate is not None:
+        try:
+            profile = calibrate_from(estimated.samples, *calibrate, name=name)
+        except ProfileError as exc:
+            if on_calibration_error is None:
+                raise
+            on_calibration_error(exc)
+    if track_with is not None:
+        return track_with(estimated, profile)
+    return track(estimated, settings, profile)
+
+
 def analyse(
     video: str,
     model_path: Path,
@@ -108,32 +153,12 @@ def analyse(
     on_calibration_error: Callable[[ProfileError], None] | None = None,
     track_with: Track | None = None,
 ) -> Timeline:
-    """A recording's timeline: estimate its poses, calibrate, then track.
-
-    With `calibrate` (START, END seconds) the profile, named `name`, is built
-    from that stretch and replaces `profile`; if that fails the ProfileError
-    goes to `on_calibration_error` and `profile` stays, or without one it is
-    raised. `progress_label` shows a progress bar on stderr while estimating.
-    `track_with` replaces the plain `track` (e.g. to record each step).
-    """
-    source = open_source(video)
-    try:
-        progress = stderr_progress(progress_label) if progress_label is not None else None
-        estimated = estimate(source, model_path, max_fps, progress)
-    finally:
-        source.close()
-        if progress_label is not None:
-            sys.stderr.write("\n")
-    if calibrate is not None:
-        try:
-            profile = calibrate_from(estimated.samples, *calibrate, name=name)
-        except ProfileError as exc:
-            if on_calibration_error is None:
-                raise
-            on_calibration_error(exc)
-    if track_with is not None:
-        return track_with(estimated, profile)
-    return track(estimated, settings, profile)
+    """A recording's timeline: estimate its poses (`estimate_video`), then
+    calibrate and track them (`timeline_of`, which explains the rest)."""
+    estimated = estimate_video(video, model_path, max_fps, progress_label)
+    return timeline_of(
+        estimated, settings, profile, calibrate, name, on_calibration_error, track_with
+    )
 
 
 def stderr_progress(label: str, every_s: float = 0.25) -> Progress:

@@ -41,15 +41,10 @@ def estimated(name: str, fps: float | None = 5.0, model: str | None = None):
     (source, duration_s, samples). Treat it as read-only: it is shared.
     """
     from monitor import models, replay
-    from monitor.sources import open_source
 
     path = DATA / name
     assert path.exists(), f"missing recording {path} (see shared/data/MANIFEST.md)"
-    source = open_source(str(path))
-    try:
-        return replay.estimate(source, models.resolve(model or "full"), fps or None)
-    finally:
-        source.close()
+    return replay.estimate_video(str(path), models.resolve(model or "full"), fps or None)
 
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -1,11 +1,12 @@
 """Golden figures on the real recordings (issues 3 and 4), so accuracy cannot
 regress silently.
 
-Each clip is analysed once per session (conftest.estimated), tracked with
-the default settings, calibrated on the stretch labels.json names, and
-scored with monitor.evaluate.score against the hand labels. The floors sit
-a little under what was measured when these tests were written (in the
-comments), so that one or two frames may change but a real regression fails.
+Each clip is analysed once per session (conftest.estimated), calibrated on
+the stretch labels.json names and tracked with the default settings, as
+`evaluate` does (replay.timeline_of), and scored with monitor.evaluate.score
+against the hand labels. The floors sit a little under what was measured
+when these tests were written (in the comments), so that one or two frames
+may change but a real regression fails.
 
 Measured at 2 frames a second (the frailty sit-to-stand clip at 5, the rate
 test_pose.py also uses, so the two share one model run):
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from conftest import DATA, cli_env, clip, estimated, run_cli
@@ -42,12 +44,10 @@ FPS = {FRAILTY: 5.0}
 
 
 def timeline(name: str, settings=DEFAULTS) -> dict:
+    """What `evaluate` scores, from the session's cached estimate of the clip."""
+    calibrate = LABELS[name].get("calibrate")
     run = estimated(name, FPS.get(name, 2.0))
-    clip = LABELS[name]
-    profile = None
-    if "calibrate" in clip:
-        profile = replay.calibrate_from(run.samples, *clip["calibrate"], name="golden")
-    return replay.track(run, settings, profile).to_json()
+    return replay.timeline_of(run, settings, calibrate=calibrate, name=Path(name).stem).to_json()
 
 
 # (clip, {presence class: floor}, {posture class: floor})

@@ -20,7 +20,8 @@ def test_bench_live_startup_and_alert_modes_write_their_figures(short_video, tmp
     out = tmp_path / "bench.json"
     result = run_cli(
         "bench", short_video, "--startup", "--live-minutes", "0.05", "--alerts", "3",
-        "--repeat", "1", "--model", "lite", "--json", out, env=cli_env(tmp_path),
+        "--calibrate", "0.5:2.5", "--repeat", "1", "--model", "lite", "--json", out,
+        env=cli_env(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())

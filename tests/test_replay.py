@@ -1,0 +1,59 @@
+"""replay.timeline_of: the one calibrate-then-track sequence that replay,
+evaluate and the golden accuracy tests share."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import estimated
+
+from monitor import profile as profiles
+from monitor import replay
+from monitor.errors import ProfileError
+from monitor.profile import Profile
+from monitor.settings import DEFAULTS
+from monitor.timeline import Timeline
+
+GAZE = "front/gaze_analyser.mov"  # 3.9 s, seated, facing the camera
+
+
+def run() -> replay.Estimated:
+    return estimated(GAZE, 5, "lite")  # shared with test_faults
+
+
+def test_calibrate_builds_the_profile_from_the_stretch_and_judges_posture_with_it() -> None:
+    timeline = replay.timeline_of(run(), DEFAULTS, calibrate=(0.5, 2.5), name="gaze")
+    assert timeline.extra["profile"]["name"] == "gaze"
+    assert any(s.posture.value != "unknown" for s in timeline.samples)
+    assert timeline.analysed_frames == len(run().samples)
+
+
+def test_without_calibrate_the_given_profile_is_used_and_none_judges_no_posture() -> None:
+    given = profiles.build(run().samples, "given")
+    assert replay.timeline_of(run(), DEFAULTS, given).extra["profile"]["name"] == "given"
+    bare = replay.timeline_of(run(), DEFAULTS)
+    assert "profile" not in bare.extra
+    assert all(s.posture.value == "unknown" for s in bare.samples)
+
+
+def test_a_failed_calibration_raises_or_goes_to_the_handler_and_the_profile_stays() -> None:
+    nowhere = (100.0, 200.0)  # after the clip's end: no frames to calibrate on
+    with pytest.raises(ProfileError, match="no analysed frames between 100 s and 200 s"):
+        replay.timeline_of(run(), DEFAULTS, calibrate=nowhere)
+    given = profiles.build(run().samples, "given")
+    failures: list[ProfileError] = []
+    timeline = replay.timeline_of(
+        run(), DEFAULTS, given, calibrate=nowhere, on_calibration_error=failures.append
+    )
+    assert len(failures) == 1
+    assert timeline.extra["profile"]["name"] == "given"
+
+
+def test_track_with_gets_the_calibrated_profile() -> None:
+    seen: list[Profile | None] = []
+
+    def record(estimated: replay.Estimated, profile: Profile | None) -> Timeline:
+        seen.append(profile)
+        return replay.track(estimated, DEFAULTS, profile)
+
+    replay.timeline_of(run(), DEFAULTS, calibrate=(0.5, 2.5), name="gaze", track_with=record)
+    assert [p.name if p else None for p in seen] == ["gaze"]
