@@ -1,7 +1,8 @@
-"""When to speak up: break and posture alert policies, as pure state machines.
+"""When to speak up about sitting: the break alert policy, a pure state machine.
 
-They read the sitting and posture state they are given and return the
-alerts due now; playing, storing or printing them is the caller's job.
+It reads the sitting state it is given and returns the alerts due now;
+playing, storing or printing them is the caller's job. Posture alerts are
+`monitor.posture.PostureMonitor`'s, on the same terms.
 """
 
 from __future__ import annotations

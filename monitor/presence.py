@@ -63,10 +63,6 @@ def _side(sample: PoseSample, left: L, right: L) -> L:
     return left if sample.visibility(left) >= sample.visibility(right) else right
 
 
-def _mid(sample: PoseSample, a: L, b: L) -> np.ndarray:
-    return (sample.xy(a) + sample.xy(b)) / 2
-
-
 def shoulder_geometry(sample: PoseSample) -> tuple[float, float]:
     """(mid-shoulder height, shoulder width) in pixels."""
     left, right = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
