@@ -1,8 +1,8 @@
 """The `--preview` window on a virtual screen (Xvfb): it shows, and `q` quits.
 
 The test starts its own Xvfb on a free display, runs the monitor with
-`--preview` on a looping recording, takes a screenshot of the whole screen
-with `xwd -root`, and looks for the overlay's colours in it. Xvfb, xwd and
+`--preview` on a looping recording, and takes screenshots of the whole
+screen with `xwd -root` until the overlay's colours show (or 30 s pass). Xvfb, xwd and
 xdotool are required (setup.sh installs them); a missing one fails the test.
 """
 
@@ -57,14 +57,35 @@ def display():  # type: ignore[no-untyped-def]
     server.wait(10)
 
 
-def x(display: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+def x(display: str, *args: str, timeout: float = 20) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        args, env=dict(os.environ, DISPLAY=display), capture_output=True, timeout=20
+        args, env=dict(os.environ, DISPLAY=display), capture_output=True, timeout=timeout
     )
 
 
 def count(image: np.ndarray, bgr: tuple[int, int, int], tolerance: int = 12) -> int:
     return int(np.all(np.abs(image.astype(int) - bgr) <= tolerance, axis=2).sum())
+
+
+def missing(shot: np.ndarray) -> list[str]:
+    """What the screenshot lacks of a drawn preview window (nothing: it is all there)."""
+    problems = []
+    # The window: the frame, 480 px tall, and the black text panel below it.
+    lit = np.argwhere(shot.max(axis=2) > 0)
+    if len(lit) <= 100_000:
+        problems.append(f"only {len(lit)} lit pixels")
+    else:
+        height = lit[:, 0].max() - lit[:, 0].min() + 1
+        if not 480 + 3 * preview.LINE_PX < height < 700:
+            problems.append(f"window {height} px tall")
+    # The skeleton and the state line in the posture colour (good or drift).
+    good, drift = count(shot, preview.GOOD), count(shot, preview.DRIFT)
+    if good + drift <= 300:
+        problems.append(f"posture colour: good {good}, drift {drift} pixels")
+    # White text of the metrics lines in the panel.
+    if count(shot, (230, 230, 230), tolerance=0) <= 50:
+        problems.append("no metrics text")
+    return problems
 
 
 def test_the_preview_window_shows_the_skeleton_and_state_and_q_quits(
@@ -86,31 +107,40 @@ def test_the_preview_window_shows_the_skeleton_and_state_and_q_quits(
         text=True, env=env, cwd=REPO,
     )
     try:
+        # Start-up (the model loads first) takes longer on a busy machine.
         found = x(display, "xdotool", "search", "--sync", "--onlyvisible", "--name",
-                  "^posture-monitor$")
+                  "^posture-monitor$", timeout=60)  # fmt: skip
         assert found.returncode == 0, found.stderr
         window = found.stdout.split()[0].decode()
-        time.sleep(2.5)  # a few analysed frames drawn
-        shot = read_xwd(x(display, "xwd", "-root", "-silent").stdout)
+        # The window is mapped empty before the first frame is analysed, and
+        # posture is judged a second of video later: on a busy machine that
+        # can take seconds, so wait until the screen shows it all, or give up.
+        started = nudged = time.monotonic()
+        while True:
+            shot = read_xwd(x(display, "xwd", "-root", "-silent").stdout)
+            now = time.monotonic()
+            if not missing(shot) or now > started + 30 or child.poll() is not None:
+                break
+            if not shot.any() and now > nudged + 5:
+                # Qt on a bare Xvfb (no window manager) under load sometimes
+                # loses the window's first expose and never paints it, even
+                # with no monitor code (cv2.namedWindow + imshow alone: 2-6
+                # in 10 with both cores busy). A window manager maps windows
+                # itself; here mapping it again makes Qt paint.
+                x(display, "xdotool", "windowunmap", "--sync", window)
+                x(display, "xdotool", "windowmap", "--sync", window)
+                nudged = now
+            time.sleep(0.2)
         assert child.poll() is None
         x(display, "xdotool", "key", "--window", window, "q")
-        stdout, stderr = child.communicate(timeout=20)
+        stdout, stderr = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
     assert child.returncode == 0, stderr
     assert stdout.startswith("monitored ")
     assert "QFontDatabase" not in stderr
-    # The window: the frame, 480 px tall, and the black text panel below it.
-    lit = np.argwhere(shot.max(axis=2) > 0)
-    assert len(lit) > 100_000
-    height = lit[:, 0].max() - lit[:, 0].min() + 1
-    assert 480 + 3 * preview.LINE_PX < height < 700
-    # The skeleton and the state line in the posture colour (good or drift).
-    coloured = count(shot, preview.GOOD) + count(shot, preview.DRIFT)
-    assert coloured > 300, (count(shot, preview.GOOD), count(shot, preview.DRIFT))
-    # White text of the metrics lines in the panel.
-    assert count(shot, (230, 230, 230), tolerance=0) > 50
+    assert not missing(shot), missing(shot)
 
 
 def test_draw_scales_the_frame_and_adds_a_panel_with_every_metric() -> None:
