@@ -107,7 +107,7 @@ def live_once(
         cpu0, wall0 = _cpu_s(pid), time.monotonic()
         rss = [_rss_mb(pid)]
         while time.monotonic() - wall0 < seconds:
-            time.sleep(min(every_s, seconds - (time.monotonic() - wall0)) or 0.0)
+            time.sleep(max(0.0, min(every_s, seconds - (time.monotonic() - wall0))))
             if run.proc.poll() is not None:
                 raise RuntimeError("the run ended early:\n" + "\n".join(run.lines[-10:]))
             rss.append(_rss_mb(pid))
@@ -136,11 +136,11 @@ def memory_figures(readings: list[float], per_minute: int = READINGS_A_MINUTE) -
     at 640x480, mapped and unmapped per frame), which is memory in flight, not
     growth. Growth is the highest minute of the last ten (at most half the
     minutes) over the highest of the first ten. `memory_peak_mb` is the
-    highest single reading.
+    highest single reading. Only whole minutes count: an hour's soak ends with
+    one reading past its sixtieth minute, a single reading that could land mid-frame.
     """
-    rss = [
-        statistics.median(readings[i : i + per_minute]) for i in range(0, len(readings), per_minute)
-    ]
+    whole = max(1, len(readings) // per_minute) * per_minute
+    rss = [statistics.median(readings[i : i + per_minute]) for i in range(0, whole, per_minute)]
     window = max(1, min(10, len(rss) // 2))
     first, last = max(rss[:window]), max(rss[-window:])
     return {

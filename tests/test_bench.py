@@ -66,6 +66,14 @@ def test_growth_in_the_last_ten_minutes_is_growth() -> None:
     assert figures["memory_rss_mb"] == pytest.approx(201.0)
 
 
+def test_the_reading_past_the_last_whole_minute_is_not_a_minute() -> None:
+    readings = [*minutes_of(*[200.0] * 60), 201.0]  # 721 readings: the hour's end lands mid-frame
+    figures = memory_figures(readings)
+    assert len(figures["rss_samples_mb"]) == 60
+    assert figures["memory_growth_mb"] == 0.0
+    assert figures["memory_peak_mb"] == 201.0
+
+
 def test_a_rise_inside_the_first_ten_minutes_is_not_growth() -> None:
     levels = [199.0] * 3 + [200.0] * 57  # settles in the first minutes, then flat
     figures = memory_figures(minutes_of(*levels))
