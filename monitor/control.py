@@ -1,7 +1,7 @@
 """How a second command talks to a running monitor: small files in the data folder.
 
 `posture-monitor pause 30m` and `posture-monitor snooze 15m` write the time
-until which they hold; the running monitor reads them about once a second
+until which they hold; the running monitor reads them at each turn of its loop
 (and a monitor started later honours them too). A missing, expired or broken
 file means no request.
 """

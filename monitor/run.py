@@ -66,8 +66,12 @@ class Session:
     analysed: int = 0
     reused: int = 0
     seated_steps: int = 0
-    good_steps: int = 0
-    drift_steps: int = 0
+    # Seconds judged good or in drift: a frame stands for the time until the
+    # next one (frames come 0.5 to 5 a second, so counting them would not be
+    # time), up to the longest gap still counted as monitored.
+    good_s: float = 0.0
+    drift_s: float = 0.0
+    last_posture: PostureState | None = None  # of the last frame, if judged while seated
     alerts: list[Alert] = field(default_factory=list)
     camera_losses: int = 0
 
@@ -199,10 +203,10 @@ class LiveMonitor:
             self._release()
             self.last_step = None  # nothing is seen: unknown, never sitting
             self.note = f"paused until {time.strftime('%H:%M', time.localtime(until))}"
-            self._status(self._now(), force=False)
+            self._status(self._now())
             return
         if self._capture is None and not self._reconnect(wall):
-            self._status(self._now(), force=False)
+            self._status(self._now())
             return
         assert self._capture is not None
         try:
@@ -234,20 +238,24 @@ class LiveMonitor:
         for alert in step.alerts:
             self._alert(alert)
         self._camera_moved(step)
-        self._status(t, force=False)
+        self._status(t)
         if self.on_frame is not None and not self.on_frame(image, sample, step, self.rate()):
             self.stop()
         return step
 
     def _account(self, t: float, step: Step) -> None:
         s = self.session
+        if s.last_t is not None:
+            dt = min(t - s.last_t, self.settings.sitting.max_gap_s)
+            s.good_s += dt * (s.last_posture is PostureState.GOOD)
+            s.drift_s += dt * (s.last_posture is PostureState.DRIFT)
         s.started_t = t if s.started_t is None else s.started_t
         s.last_t = t
         s.analysed += 1
+        s.last_posture = None
         if step.sample.presence is Presence.SEATED:
             s.seated_steps += 1
-            s.good_steps += step.sample.posture is PostureState.GOOD
-            s.drift_steps += step.sample.posture is PostureState.DRIFT
+            s.last_posture = step.sample.posture
         state = (step.sample.presence, step.sample.posture, step.sample.issues)
         if state != self._state_seen:
             self._state_seen, self._changed_t = state, t
@@ -305,25 +313,25 @@ class LiveMonitor:
         self._retry_at = wall + self._backoff_s
         self._backoff_s = min(self._backoff_s * 2, MAX_BACKOFF_S)
         self.note = f"camera unavailable ({why}), retrying"
-        self._status(self._now(), force=False)
+        self._status(self._now())
 
     def _release(self) -> None:
         if self._capture is not None:
             self._capture.release()
             self._capture = None
 
-    def _status(self, t: float, force: bool) -> None:
+    def _status(self, t: float) -> None:
         """On a terminal, rewrite the status line (at most once a second); else
         write it as a line every STATUS_EVERY_S and whenever the note changes."""
         changed = self.note != self._last_note
-        if not force and not changed and t - self._last_status < 1.0:
+        if not changed and t - self._last_status < 1.0:
             return
         self._last_status = t
         self._last_note = self.note
         line = status_line(self.last_step, self.rate(), self.note)
         if self.out.isatty():
             self.out.write("\r\x1b[K" + line)
-        elif force or changed or t - self._last_line_t >= STATUS_EVERY_S:
+        elif changed or t - self._last_line_t >= STATUS_EVERY_S:
             self._last_line_t = t
             self.out.write(line + "\n")
         self.out.flush()
@@ -345,8 +353,8 @@ class LiveMonitor:
         sat = sum(b.duration_s for b in bouts)
         longest = max((b.duration_s for b in bouts), default=0.0)
         posture = ""
-        if s.good_steps + s.drift_steps:
-            share = s.good_steps / (s.good_steps + s.drift_steps)
+        if s.good_s + s.drift_s > 0:
+            share = s.good_s / (s.good_s + s.drift_s)
             posture = f", posture good {100 * share:.0f}% of judged time"
         if s.camera_losses:
             posture += f", camera lost {s.camera_losses} time(s)"

@@ -366,6 +366,34 @@ def test_a_moved_camera_says_recalibrate_once_and_in_the_status_line() -> None:
     assert monitor.out.getvalue().count(MOVED) == 2  # said again after it had cleared
 
 
+class ScriptedPosture(Tracker):
+    """A tracker whose posture is whatever the test sets."""
+
+    judged = PostureState.GOOD
+
+    def step(self, sample: PoseSample) -> Step:
+        step = super().step(sample)
+        s = step.sample
+        scripted = TimelineSample(s.t, s.presence, self.judged, (), {})
+        return Step(scripted, step.alerts, step.events, step.sitting_s, step.break_due_in_s)
+
+
+def test_the_summary_weighs_posture_by_time_not_by_frames() -> None:
+    """A minute of good posture seen every 2 s, then 10 s of drift at 5 frames a
+    second: by time 86 % good (by frames it would be 38 %)."""
+    clock = Clock()
+    tracker = ScriptedPosture(config.DEFAULTS)
+    monitor = LiveMonitor(
+        Camera(clock), Estimator(), tracker, config.DEFAULTS, wall=clock, out=io.StringIO()
+    )
+    for posture, frames, every_s in ((PostureState.GOOD, 30, 2.0), (PostureState.DRIFT, 50, 0.2)):
+        tracker.judged = posture
+        for _ in range(frames):
+            monitor.tick()
+            clock.t += every_s
+    assert "posture good 86% of judged time" in monitor.summary()
+
+
 @pytest.mark.parametrize(
     ("presence", "posture", "issues", "notes", "sitting_s", "due_s", "expected"),
     [
