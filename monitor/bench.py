@@ -4,10 +4,11 @@ Modes (each repeated `--repeat` times and reported as min / median / max):
 
 - **replay** (the default): per-stage cost of analysing every frame. Each
   frame is decoded once (timed on its own), then goes through our pipeline
-  (colour conversion, pose estimation with its conversion to a sample, the
-  tracker) and through a bare PoseLandmarker on the same RGB pixels. The two
-  run interleaved, alternating which goes first, so that background load and
-  caches hit both alike; the overhead is pipeline over bare, decode excluded.
+  (colour conversion with the low-light lift, pose estimation with its
+  conversion to a sample, the tracker) and through a bare PoseLandmarker on
+  the same RGB pixels. The two run interleaved, alternating which goes
+  first, so that background load and caches hit both alike; the overhead
+  is pipeline over bare, decode excluded.
 - **live** (`--live-minutes N`): `run --source VIDEO --loop` in a subprocess
   at default settings; CPU (utime + stime from /proc/PID/stat) over wall time
   after a warm-up, and resident memory.
@@ -48,6 +49,7 @@ def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, fl
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
+    from monitor.exposure import lift_dark
     from monitor.pose import MAX_PEOPLE, PoseEstimator, _native_stderr_quiet
     from monitor.sources import VideoFileSource
     from monitor.tracker import Tracker
@@ -75,6 +77,7 @@ def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, fl
             totals["decode"] += time.perf_counter() - t0
             t1 = time.perf_counter()
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+            lift_dark(rgb)  # as PoseEstimator.estimate does; the bare model sees it too
             totals["colour"] += time.perf_counter() - t1
             for turn in (count % 2, 1 - count % 2):  # alternate which goes first
                 t1 = time.perf_counter()

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from monitor.errors import ModelError
+from monitor.exposure import lift_dark
 from monitor.landmarks import COUNT
 from monitor.sample import VISIBILITY, PoseSample, X, Y
 
@@ -115,6 +116,7 @@ class PoseEstimator:
         if self._rgb is None or self._rgb.shape != bgr.shape:
             self._rgb = np.empty_like(bgr)
         cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=self._rgb)
+        lift_dark(self._rgb)  # in place, and only on a dark frame
         return self.estimate_rgb(t_s, self._rgb)
 
     def estimate_rgb(self, t_s: float, rgb: np.ndarray) -> PoseSample:
