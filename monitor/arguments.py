@@ -247,8 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "evaluate",
         help="score replays against hand labels",
-        description="Replay each labelled clip (calibrating on its labelled "
-        "neutral stretch when it has one) and score presence and posture.",
+        description="Replay each labelled clip (calibrating on its \"calibrate\" "
+        "stretch, or else on the first seconds of its first segment labelled seated "
+        "in good posture) and score presence and posture.",
     )
     p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
     p.add_argument("--labels", type=Path, default=Path("../shared/data/labels.json"))

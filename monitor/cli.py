@@ -168,9 +168,13 @@ def evaluate_command(args: argparse.Namespace) -> int:
     for name, timeline in timelines:
         clip = labels[name]
         if timeline is None:
+            span = evaluate.calibration_span(clip, settings.posture.calibrate_s)
+            if span is not None and clip.get("calibrate") is None:
+                print(f"{name}: no calibrate stretch, calibrating on its first good-posture "
+                      f"segment, {span[0]:g}-{span[1]:g} s", file=sys.stderr)
             timeline = replay.analyse(
                 str(args.labels.parent / name), _model(args), fps, settings,
-                calibrate=clip.get("calibrate"), name=Path(name).stem,
+                calibrate=span, name=Path(name).stem,
             ).to_json()  # fmt: skip
         presence, posture = evaluate.score(timeline, clip)
         total_presence.merge(presence)

@@ -99,6 +99,20 @@ def load_labels(path: Path) -> dict[str, dict[str, Any]]:
     return {c["file"]: c for c in (check_clip(c, str(path)) for c in clips)}
 
 
+def calibration_span(clip: dict[str, Any], seconds: float) -> tuple[float, float] | None:
+    """Where to calibrate a labelled clip: its "calibrate" stretch, else the
+    first `seconds` of its first segment labelled seated in good posture (the
+    neutral posture a user would calibrate on), else None."""
+    span = clip.get("calibrate")
+    if span is not None:
+        return float(span[0]), float(span[1])
+    for segment in sorted(clip.get("segments", []), key=lambda s: s["start"]):
+        seated = segment.get("presence", "seated") == "seated"
+        if segment.get("posture") == "good" and seated and segment["end"] > segment["start"]:
+            return float(segment["start"]), float(min(segment["end"], segment["start"] + seconds))
+    return None
+
+
 def _samples(timeline: Any) -> list[tuple[float, str, str]]:
     samples = timeline.get("samples") if isinstance(timeline, dict) else None
     if not isinstance(samples, list):

@@ -202,3 +202,24 @@ def test_evaluate_scores_a_saved_timeline_like_a_replay(tmp_path):
                       env=env)
     assert refused.returncode == 1
     assert refused.stderr.startswith("posture-monitor: error: no labels for the source")
+
+
+def test_evaluate_calibrates_a_clip_without_a_calibrate_stretch_on_its_first_good_segment(tmp_path):
+    """Labels made elsewhere may name no calibration stretch: the first seated,
+    good-posture segment is the neutral posture a user would calibrate on, so
+    posture is judged instead of all 'unknown' (scored wrong)."""
+    name = "side/jonz21_office_chair.mp4"
+    labelled = {k: v for k, v in LABELS[name].items() if k != "calibrate"}
+    labelled["file"] = str(DATA / name)
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"clips": [labelled]}))
+    assert evaluate.calibration_span(labelled, 5.0) == (1.6, 5.4)
+    assert evaluate.calibration_span(labelled, 2.0) == (1.6, 3.6)
+    assert evaluate.calibration_span(LABELS[name], 2.0) == (1.6, 5.2)  # a stretch given wins
+    assert evaluate.calibration_span(LABELS["sitstand/frailty_chair_stands.mp4"], 5.0) is None
+    scored = run_cli("evaluate", "--labels", labels, "--json", tmp_path / "scores.json",
+                     env=cli_env(tmp_path))  # the full model: lite finds no drift here
+    assert scored.returncode == 0, scored.stderr
+    assert "calibrating on its first good-posture segment, 1.6-5.4 s" in scored.stderr
+    posture = json.loads((tmp_path / "scores.json").read_text())[str(DATA / name)]["posture"]
+    assert posture["per_class"]["good"] >= 0.5 and posture["per_class"]["drift"] >= 0.25, posture

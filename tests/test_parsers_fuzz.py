@@ -194,8 +194,10 @@ def test_a_labels_file_loads_or_raises_labels_error(tmp_path_factory, text: str)
     except LabelsError:
         return
     timeline = VALID_TIMELINE
-    for clip in clips.values():  # whatever loads can be scored
+    for clip in clips.values():  # whatever loads can be scored, and calibrated on
         evaluate.score(timeline, clip)
+        span = evaluate.calibration_span(clip, 5.0)
+        assert span is None or span[0] < span[1]
 
 
 @FUZZ
