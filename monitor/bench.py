@@ -26,6 +26,7 @@ Live, start-up and memory run the monitor in a subprocess: `bench_live.py`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import sys
@@ -50,7 +51,7 @@ def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, fl
     from mediapipe.tasks.python import BaseOptions, vision
 
     from monitor.exposure import lift_dark
-    from monitor.pose import MAX_PEOPLE, PoseEstimator, _native_stderr_quiet
+    from monitor.pose import MAX_PEOPLE, PoseEstimator, _native_stderr_quiet, close_quietly
     from monitor.sources import VideoFileSource
     from monitor.tracker import Tracker
 
@@ -67,7 +68,8 @@ def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, fl
     count = 0
     tracker = Tracker(config.DEFAULTS)
     source = VideoFileSource(video)
-    with PoseEstimator(model) as estimator, bare:
+    with PoseEstimator(model) as estimator, contextlib.ExitStack() as cleanup:
+        cleanup.callback(close_quietly, bare)
         frames = source.frames(max_fps)
         while True:
             t0 = time.perf_counter()

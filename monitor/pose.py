@@ -36,7 +36,7 @@ MAX_PEOPLE = 2
 
 @contextlib.contextmanager
 def _native_stderr_quiet() -> Iterator[None]:
-    """Silence the C++ warnings MediaPipe prints while loading and warming up.
+    """Silence the C++ chatter MediaPipe prints while loading, warming up and closing.
 
     They go straight to file descriptor 2, around Python's logging; with
     --verbose (POSTURE_MONITOR_NATIVE_LOGS=1) they are left alone.
@@ -57,6 +57,13 @@ def _native_stderr_quiet() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def close_quietly(landmarker: vision.PoseLandmarker) -> None:
+    """Close a landmarker without its native chatter (MediaPipe >= 1.2.3 logs
+    each accelerator it frees)."""
+    with _native_stderr_quiet():
+        landmarker.close()
 
 
 def _to_array(landmarks: list, with_scores: bool) -> np.ndarray:
@@ -144,7 +151,7 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            close_quietly(self._landmarker)
             self._landmarker = None
 
     def __enter__(self) -> PoseEstimator:

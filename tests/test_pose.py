@@ -127,6 +127,13 @@ def test_a_blank_frame_in_video_mode_is_an_empty_sample_too():
     assert [s.detected for s in samples] == [False] * 3
 
 
+def test_loading_estimating_and_closing_print_nothing_to_the_native_stderr(capfd):
+    with PoseEstimator(FULL_MODEL) as estimator:
+        estimator.estimate(0.0, np.zeros((240, 320, 3), np.uint8))
+        estimator.estimate(0.2, np.zeros((240, 320, 3), np.uint8))
+    assert capfd.readouterr().err == ""  # MediaPipe's C++ logs go to fd 2, around Python
+
+
 # --- two people: the user is the larger, more central one --------------------------------
 
 
