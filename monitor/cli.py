@@ -169,12 +169,21 @@ def evaluate_command(args: argparse.Namespace) -> int:
         clip = labels[name]
         if timeline is None:
             span = evaluate.calibration_span(clip, settings.posture.calibrate_s)
-            if span is not None and clip.get("calibrate") is None:
+            guessed = span is not None and clip.get("calibrate") is None
+            if guessed:
                 print(f"{name}: no calibrate stretch, calibrating on its first good-posture "
                       f"segment, {span[0]:g}-{span[1]:g} s", file=sys.stderr)
+
+            def uncalibrated(exc: ProfileError, name: str = name) -> None:
+                print(f"{name}: cannot calibrate on that segment ({exc}); "
+                      "judged without a profile", file=sys.stderr)  # fmt: skip
+
+            # A labelled stretch that fails is the labels' error; a guessed one
+            # leaves the clip uncalibrated, as it was without the guess.
             timeline = replay.analyse(
                 str(args.labels.parent / name), _model(args), fps, settings,
                 calibrate=span, name=Path(name).stem,
+                on_calibration_error=uncalibrated if guessed else None,
             ).to_json()  # fmt: skip
         presence, posture = evaluate.score(timeline, clip)
         total_presence.merge(presence)

@@ -11,6 +11,11 @@ happens however the process ends (Ctrl-C, SIGKILL, a crash, a power cut), so
 a dead monitor never blocks the next start: a clean stop removes the file, a
 killed monitor leaves it, unlocked, and only the lock counts, never the pid
 written in it. Suspend keeps the lock like any open file.
+
+The lock sits beside the database's real path, so a symlink to it is the
+same database. It guards one machine: on a network file system mounted
+without locking (NFS `nolock`, `local_lock=flock`) two machines sharing a
+home folder each get the lock.
 """
 
 from __future__ import annotations
@@ -75,18 +80,20 @@ def busy_message(db: Path, holder: Holder | None) -> str:
 class RecordingLock:
     """The held lock on `db`; `release()` (or the process ending) lets go of it."""
 
-    def __init__(self, db: Path, fd: int) -> None:
+    def __init__(self, db: Path, path: Path, fd: int) -> None:
         self.db = db
-        self.path = lock_path(db)
+        self.path = path
         self._fd: int | None = fd
 
     def release(self) -> None:
         if self._fd is None:
             return
         # Removed while still held, so no one can lock this file after us
-        # believing it is the one at the path (acquire checks that).
-        with suppress(OSError):
-            self.path.unlink()
+        # believing it is the one at the path (acquire checks that); but
+        # only if it is still ours: another's at that path is theirs.
+        if _is_at(self._fd, self.path):
+            with suppress(OSError):
+                self.path.unlink()
         os.close(self._fd)  # closing drops the flock
         self._fd = None
 
@@ -99,6 +106,11 @@ def _open(db: Path, path: Path) -> int:
         # by the monitor cannot keep the lock alive after it.
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
+        # One left by another user (a killed `sudo ... run`) is still a lock:
+        # flock needs no write access.
+        if isinstance(exc, PermissionError) and path.exists():
+            with suppress(OSError):
+                return os.open(path, os.O_RDONLY)
         raise StoreError(
             f"cannot record to {db}: cannot create its lock file {path} ({exc.strerror})"
         ) from None
@@ -120,11 +132,11 @@ def acquire(db: Path | None, command: str) -> RecordingLock:
     it, StoreError if the lock file cannot be made (a read-only folder).
     """
     db = database_path(db)
-    path = lock_path(db)
+    path = lock_path(db.resolve())  # a symlink to the database shares its lock
     while True:
         fd = _open(db, path)
         if fcntl is None:
-            return RecordingLock(db, fd)
+            return RecordingLock(db, path, fd)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -143,9 +155,12 @@ def acquire(db: Path | None, command: str) -> RecordingLock:
         if _is_at(fd, path):
             break
         os.close(fd)  # the holder removed it as it stopped: lock the file there now
-    os.ftruncate(fd, 0)  # a pid left by a killed monitor
-    os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
-    return RecordingLock(db, fd)
+    # The pid only names the holder in another's error; the lock is what
+    # counts, so a full disk or a read-only lock file does not stop the run.
+    with suppress(OSError):
+        os.ftruncate(fd, 0)  # a pid left by a killed monitor
+        os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
+    return RecordingLock(db, path, fd)
 
 
 @contextmanager

@@ -202,6 +202,7 @@ class LiveMonitor:
         if until is not None:
             self._release()
             self.last_step = None  # nothing is seen: unknown, never sitting
+            self.session.last_posture = None  # nor judged: the time is not good or drift
             self.note = f"paused until {time.strftime('%H:%M', time.localtime(until))}"
             self._status(self._now())
             return
@@ -306,6 +307,7 @@ class LiveMonitor:
         """The camera is gone or busy: state unknown (a gap), retry with back-off."""
         self._release()
         self.last_step = None  # unknown until a frame arrives: never sitting
+        self.session.last_posture = None
         if self._lost_since is None:
             self._lost_since = wall
             self.session.camera_losses += 1

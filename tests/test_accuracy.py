@@ -223,3 +223,23 @@ def test_evaluate_calibrates_a_clip_without_a_calibrate_stretch_on_its_first_goo
     assert "calibrating on its first good-posture segment, 1.6-5.4 s" in scored.stderr
     posture = json.loads((tmp_path / "scores.json").read_text())[str(DATA / name)]["posture"]
     assert posture["per_class"]["good"] >= 0.5 and posture["per_class"]["drift"] >= 0.25, posture
+
+
+def test_evaluate_judges_a_clip_without_a_profile_when_its_guessed_segment_cannot_calibrate(
+    tmp_path,
+):
+    """A guessed stretch too short to calibrate on is not the labels' fault:
+    the clip is scored uncalibrated, with a note, and the run goes on."""
+    name = "side/jonz21_office_chair.mp4"
+    labelled = {k: v for k, v in LABELS[name].items() if k != "calibrate"}
+    labelled["file"] = str(DATA / name)
+    labelled["segments"] = [dict(labelled["segments"][0], end=1.7), *labelled["segments"][1:]]
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"clips": [labelled]}))
+    scored = run_cli("evaluate", "--labels", labels, "--model", "lite", "--json",
+                     tmp_path / "scores.json", env=cli_env(tmp_path))  # fmt: skip
+    assert scored.returncode == 0, scored.stderr
+    assert "cannot calibrate on that segment (" in scored.stderr
+    assert "judged without a profile" in scored.stderr
+    posture = json.loads((tmp_path / "scores.json").read_text())[str(DATA / name)]["posture"]
+    assert posture["per_class"]["good"] == 0.0  # uncalibrated: nothing is judged good

@@ -248,14 +248,16 @@ def test_a_second_monitor_on_one_database_is_refused_at_once_and_the_first_goes_
     env = cli_env(tmp_path, HOME=str(tmp_path))
     run = ["run", "--source", GAZE, "--model", "lite", "--db", db, "--set", "storage.flush_s=1",
            "--set", "sound.enabled=false", "--set", "sound.notify=false"]
-    first = subprocess.Popen(
-        [sys.executable, "-m", "monitor", *map(str, run), "--loop"], env=env, cwd=REPO,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
+    log = tmp_path / "first.stderr"  # a file, not a pipe no one reads while it runs
+    with log.open("w") as stderr:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "monitor", *map(str, run), "--loop"], env=env, cwd=REPO,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
     try:
         deadline = time.monotonic() + 60
         while _rows(db) < 2:
-            assert first.poll() is None and time.monotonic() < deadline, first.stderr
+            assert first.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.25)
         recorded = _rows(db)
         expected = (f"posture-monitor: error: another monitor (pid {first.pid}, posture-monitor "
@@ -271,7 +273,7 @@ def test_a_second_monitor_on_one_database_is_refused_at_once_and_the_first_goes_
         report = run_cli("report", "--db", db, env=env, timeout=30)
         assert report.returncode == 0 and "ongoing" in report.stdout, report.stderr
         # The first is unharmed and went on recording meanwhile (seconds: flush_s is 1).
-        assert first.poll() is None and _rows(db) > recorded
+        assert first.poll() is None and _rows(db) > recorded, log.read_text()
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:

@@ -114,3 +114,52 @@ def test_a_missing_data_folder_is_made_private(tmp_path: Path) -> None:
     with lock.recording(db, "run"):
         assert lock.lock_path(db).stat().st_mode & 0o777 == 0o600
         assert {(tmp_path / d).stat().st_mode & 0o777 for d in ("new", "new/deeper")} == {0o700}
+
+
+def test_a_symlink_to_the_database_is_the_same_database(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "other").mkdir()
+    db, alias = tmp_path / "real" / "m.db", tmp_path / "other" / "m.db"
+    db.touch()
+    alias.symlink_to(db)
+    with lock.recording(db, "run"), pytest.raises(DatabaseBusy, match=re.escape(str(alias))):
+        lock.acquire(alias, "run")
+    assert not (tmp_path / "other" / "m.db.lock").exists()
+
+
+def test_a_stopping_recorder_leaves_a_newer_lock_file_alone(tmp_path: Path) -> None:
+    # Someone deleted A's file by hand and B locked a new one; A's clean stop
+    # must not delete B's, or a third recorder would get in beside B.
+    db = tmp_path / "m.db"
+    first = lock.acquire(db, "run")
+    lock.lock_path(db).unlink()
+    with lock.recording(db, "replay"):
+        first.release()
+        assert lock.lock_path(db).read_text() == f"{os.getpid()} replay\n"
+        with pytest.raises(DatabaseBusy, match="posture-monitor replay"):
+            lock.acquire(db, "run")
+
+
+def test_a_lock_file_this_user_cannot_write_still_locks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another user's lock file (a killed `sudo posture-monitor run`) opens
+    # read-only; these tests may run as root, so the kernel's refusal to open
+    # it for writing is played by os.open.
+    db = tmp_path / "m.db"
+    path = lock.lock_path(db)
+    path.write_text("31999999 run\n")
+    real_open = os.open
+
+    def open_as_another_user(file: object, flags: int, *args: int) -> int:
+        if Path(str(file)) == path and flags & os.O_RDWR:
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, flags, *args)
+
+    monkeypatch.setattr(os, "open", open_as_another_user)
+    held = lock.acquire(db, "run")  # its holder is dead: the run goes ahead
+    assert path.read_text() == "31999999 run\n"  # no pid written: the file is not ours
+    with pytest.raises(DatabaseBusy, match=r"^another monitor is already recording to "):
+        lock.acquire(db, "replay")  # and a read-only lock still keeps a second out
+    held.release()
+    assert not path.exists()  # our folder: the stale file goes with the clean stop

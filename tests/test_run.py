@@ -394,6 +394,22 @@ def test_the_summary_weighs_posture_by_time_not_by_frames() -> None:
     assert "posture good 86% of judged time" in monitor.summary()
 
 
+def test_a_pause_is_not_credited_to_the_posture_seen_before_it() -> None:
+    """Good for 3 s, paused for 4 s (shorter than a gap that ends monitoring),
+    then drift: the paused seconds count as neither good nor drift."""
+    clock = Clock()
+    tracker = ScriptedPosture(config.DEFAULTS)
+    monitor = LiveMonitor(
+        Camera(clock), Estimator(), tracker, config.DEFAULTS, wall=clock, out=io.StringIO(),
+        paused_until=lambda now: 7.5 if 3.5 <= now < 7.5 else None,
+    )  # fmt: skip
+    for t in range(10):
+        clock.t = float(t)
+        tracker.judged = PostureState.GOOD if t < 4 else PostureState.DRIFT
+        monitor.tick()
+    assert (monitor.session.good_s, monitor.session.drift_s) == (3.0, 1.0)
+
+
 @pytest.mark.parametrize(
     ("presence", "posture", "issues", "notes", "sitting_s", "due_s", "expected"),
     [
