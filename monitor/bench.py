@@ -61,15 +61,17 @@ def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, fl
         num_poses=MAX_PEOPLE,
         output_segmentation_masks=False,
     )
-    with _native_stderr_quiet():
-        bare = vision.PoseLandmarker.create_from_options(options)
     totals = dict.fromkeys(STAGES, 0.0)
     bare_s = 0.0
     count = 0
     tracker = Tracker(config.DEFAULTS)
-    source = VideoFileSource(video)
-    with PoseEstimator(model) as estimator, contextlib.ExitStack() as cleanup:
-        cleanup.callback(close_quietly, bare)
+    source = VideoFileSource(video)  # a bad file fails here, before a model loads
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(source.close)
+        with _native_stderr_quiet():
+            bare = vision.PoseLandmarker.create_from_options(options)
+        cleanup.callback(close_quietly, bare)  # not left to __del__ at exit
+        estimator = cleanup.enter_context(PoseEstimator(model))
         frames = source.frames(max_fps)
         while True:
             t0 = time.perf_counter()
@@ -94,7 +96,6 @@ def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, fl
                     bare.detect_for_video(image, round(frame.t_s * 1000))
                     bare_s += time.perf_counter() - t1
             count += 1
-    source.close()
     n = max(count, 1)
     analysis_s = totals["colour"] + totals["inference"] + totals["rest"]
     result = {f"{k}_ms": 1000 * v / n for k, v in totals.items()}

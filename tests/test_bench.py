@@ -85,3 +85,13 @@ def test_a_short_soak_compares_its_halves() -> None:
     figures = memory_figures(minutes_of(200.0, 200.0, 200.0, 202.0, 202.0, 202.0))
     assert (figures["memory_first_mb"], figures["memory_last_mb"]) == (200.0, 202.0)
     assert figures["memory_growth_mb"] == 2.0
+
+
+def test_bench_on_a_file_that_is_not_a_video_says_so_in_one_line(tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("not a video\n")
+    result = run_cli("bench", fake, "--repeat", "1", env=cli_env(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"posture-monitor: error: cannot open {fake} as a video (not a video, or unreadable)\n"
+    )  # and no traceback from a pose model left open
