@@ -269,7 +269,10 @@ def build_report(
             r.drift_by_kind[kind] = r.drift_by_kind.get(kind, 0.0) + secs
     r.unjudged_s = max(0.0, r.seated_s - r.good_s - r.drift_s)
     r.pelvic_tilt_median_deg, r.pelvic_tilt_worst_deg = _tilt(samples)
-    if samples and r.pelvic_tilt_median_deg is None:
+    if samples and r.seated_s > 0 and r.good_s + r.drift_s == 0:
+        # Nothing judged at all: the cause is the missing calibration, not the hips.
+        r.notes.append("posture not judged: calibrate first ('posture-monitor calibrate')")
+    elif samples and r.pelvic_tilt_median_deg is None:
         r.notes.append("pelvic tilt not observed (needs a calibration with the hips in view)")
 
     r.hourly = _hourly(samples, on_break, day_bouts, start, end, tz)

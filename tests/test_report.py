@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -115,6 +116,19 @@ def test_alert_and_pelvic_tilt_figures() -> None:
     text = format_text(r)
     assert "4 raised, 2 heeded, 1 ignored, 1 undecided; median 1 min 30 s to a break" in text
     assert "worst sustained +11.0°" in text
+
+
+def test_the_notes_say_why_posture_or_pelvic_tilt_is_missing() -> None:
+    t0 = at("2026-06-01T09:00:00+01:00")
+    day, calibrate_first = date(2026, 6, 1), "posture not judged: calibrate first"
+    judged = build_report(seated(t0, 60), [], [], [], day, LONDON)  # judged, no hips seen
+    assert "pelvic tilt not observed (needs a calibration with the hips in view)" in judged.notes
+    assert calibrate_first not in " ".join(judged.notes)
+    unjudged = [dataclasses.replace(s, posture="unknown", good_s=0.0) for s in seated(t0, 60)]
+    uncalibrated = build_report(unjudged, [], [], [], day, LONDON)
+    assert [n for n in uncalibrated.notes if "posture" in n or "pelvic" in n] == [
+        "posture not judged: calibrate first ('posture-monitor calibrate')"
+    ]
 
 
 def test_a_simulated_day_through_recorder_store_and_report(tmp_path: Path) -> None:
