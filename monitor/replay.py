@@ -8,6 +8,7 @@ the same recording before judging every sample.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from monitor.sitting import SittingEvent
 from monitor.sources import FrameSource, open_source
 from monitor.timeline import Timeline
 from monitor.tracker import Step, Tracker
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[float, float], None]
 
@@ -130,6 +133,13 @@ def timeline_of(
     raised. `track_with` replaces the plain `track` (e.g. to record each step).
     """
     if calibrate is not None:
+        start_s, end_s = calibrate
+        if start_s < estimated.duration_s < end_s:  # wholly past the end fails below
+            log.warning(
+                "the calibration stretch %g-%g s runs past the recording's end: "
+                "calibrating on %g-%.1f s",
+                start_s, end_s, start_s, estimated.duration_s,
+            )  # fmt: skip
         try:
             profile = calibrate_from(estimated.samples, *calibrate, name=name)
         except ProfileError as exc:

@@ -57,3 +57,16 @@ def test_track_with_gets_the_calibrated_profile() -> None:
 
     replay.timeline_of(run(), DEFAULTS, calibrate=(0.5, 2.5), name="gaze", track_with=record)
     assert [p.name if p else None for p in seen] == ["gaze"]
+
+
+def test_a_stretch_running_past_the_end_says_what_it_calibrated_on(caplog) -> None:
+    end = run().duration_s
+    timeline = replay.timeline_of(run(), DEFAULTS, calibrate=(1.0, 30.0), name="gaze")
+    assert timeline.extra["profile"]["name"] == "gaze"  # the part that exists is used
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the calibration stretch 1-30 s runs past the recording's end: calibrating on "
+        f"1-{end:.1f} s"
+    ]
+    caplog.clear()
+    replay.timeline_of(run(), DEFAULTS, calibrate=(0.5, 2.5), name="gaze")
+    assert caplog.records == []  # a stretch inside the recording says nothing
