@@ -9,7 +9,6 @@ flag keeps the desktop notification, because a pause or the evening means
 
 from __future__ import annotations
 
-import argparse
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -104,34 +103,3 @@ class QuietTime:
     def keeps_notifications(self, reason: str | None) -> bool:
         """Quiet mutes only the sound; a pause or the evening mutes the notification too."""
         return reason in (None, QUIET)
-
-
-def duration_arg(text: str) -> float:
-    """argparse type for durations: the error names the accepted forms."""
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def add_quiet_options(parser: argparse.ArgumentParser) -> None:
-    """`--quiet` and `--pause DURATION`, for commands that announce alerts (run)."""
-    parser.add_argument(
-        "--quiet", action="store_true", help="no chimes (alerts are still recorded and notified)"
-    )
-    parser.add_argument(
-        "--pause",
-        type=duration_arg,
-        metavar="DURATION",
-        help="stay silent for DURATION first (90s, 30m, 1h), then resume by itself",
-    )
-
-
-def from_args(
-    args: argparse.Namespace, quiet: bool, working_hours: str, now: datetime
-) -> QuietTime:
-    """The policy from the sound settings plus the options `add_quiet_options` adds."""
-    policy = QuietTime.from_text(quiet or bool(getattr(args, "quiet", False)), working_hours)
-    if getattr(args, "pause", None):
-        policy.pause(args.pause, now)
-    return policy

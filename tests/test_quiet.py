@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime, time
 from pathlib import Path
 
@@ -123,20 +122,6 @@ def test_strictest_reason_wins_and_only_quiet_keeps_notifications() -> None:
 def test_pause_must_last() -> None:
     with pytest.raises(ValueError, match="for_s=0"):
         QuietTime().pause(0, at("10:00"))
-
-
-def test_quiet_options_for_the_run_command() -> None:
-    parser = argparse.ArgumentParser()
-    quiet.add_quiet_options(parser)
-    args = parser.parse_args(["--pause", "30m", "--quiet"])
-    policy = quiet.from_args(args, quiet=False, working_hours="", now=at("10:00"))
-    assert policy.quiet and policy.paused_until == at("10:30")
-    assert (
-        quiet.from_args(parser.parse_args([]), False, "", at("10:00")).reason_muted(at("10:00"))
-        is None
-    )
-    with pytest.raises(SystemExit):
-        parser.parse_args(["--pause", "30x"])
 
 
 def test_sound_settings_are_validated_at_load(tmp_path: Path) -> None:
