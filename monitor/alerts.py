@@ -21,9 +21,9 @@ BREAK_SUGGESTIONS = (
 
 
 def format_minutes(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 1:
+    if seconds < 59.5:  # under a minute: seconds (39 s is not "1 min")
         return f"{round(seconds)} s"
+    minutes = round(seconds / 60)
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -119,7 +119,10 @@ def test_alerts_suggest_walk_warrior_bridge_boat_in_turn():
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(30, "30 s"), (89, "1 min"), (3000, "50 min"), (3600, "1 h 00 min"), (5430, "1 h 30 min")],
+    [
+        (30, "30 s"), (39, "39 s"), (59.4, "59 s"), (59.6, "1 min"), (89, "1 min"),
+        (3000, "50 min"), (3600, "1 h 00 min"), (5430, "1 h 30 min"),
+    ],
 )
 def test_format_minutes(seconds, text):
     assert format_minutes(seconds) == text
