@@ -39,6 +39,8 @@ def lines(r: DayReport) -> list[tuple[str, str]]:
     kinds = ", ".join(
         f"{k.replace('_', ' ')} {duration(v)}" for k, v in sorted(r.drift_by_kind.items())
     )
+    if len(r.drift_by_kind) > 1:  # a second can have several issues: more than the total
+        kinds = f"by issue, overlapping: {kinds}"
     heed = "" if r.heed_median_s is None else f"; median {duration(r.heed_median_s)} to a break"
     open_ = f", {r.alerts_open} undecided" if r.alerts_open else ""
     bouts, longest = f"{r.bouts}", longest_bout(r)

@@ -131,6 +131,17 @@ def test_the_notes_say_why_posture_or_pelvic_tilt_is_missing() -> None:
     ]
 
 
+def test_drift_by_issue_says_the_issues_overlap() -> None:
+    t0 = at("2026-06-01T09:00:00+01:00")
+    both = {"slouch": 1.0, "forward_head": 1.0}
+    rows = [
+        dataclasses.replace(s, posture="drift", good_s=0.0, drift_s=1.0, issues=both)
+        for s in seated(t0, 30)
+    ]
+    text = format_text(build_report(rows, [], [], [], date(2026, 6, 1), LONDON))
+    assert "drift 30 s (by issue, overlapping: forward head 30 s, slouch 30 s)" in text
+
+
 def test_a_simulated_day_through_recorder_store_and_report(tmp_path: Path) -> None:
     """A 25-hour Sunday: from 01:20 BST through the change-over to 01:40 GMT."""
     config = settings(alerts={"break_after_s": 1800.0, "break_repeat_s": 600.0})
