@@ -96,6 +96,10 @@ class _Parser(argparse.ArgumentParser):
     """Usage mistakes are one line on stderr, like every other error."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("the following arguments are required"):
+            # Say what the command line should look like, not only what is missing.
+            usage = " ".join(self.format_usage().split()[1:])
+            self.exit(2, f"posture-monitor: error: {message}; usage: {usage}\n")
         self.exit(2, f"posture-monitor: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -303,11 +307,29 @@ def build_parser() -> argparse.ArgumentParser:
         "as CSV; 'data forget --before DATE' deletes everything recorded before that "
         "local date and compacts the database.",
     )
-    p.add_argument("action", choices=["export", "forget"])
-    _add_db_option(p)
-    p.add_argument("--out", type=Path, help="export: a folder, or a .csv file for the samples")
-    p.add_argument("--before", help="forget: YYYY-MM-DD, today or yesterday (local time)")
-    p.add_argument("--tz", help="time zone for --before (default: the system's)")
+    # Each action has its own options, --out or --before required: a command
+    # line without it is a usage error (status 2), like any other.
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser(
+        "export", help="write the recorded data as CSV files",
+        description="Write samples, events and sessions as CSV: into a folder, or the "
+        "samples alone into one .csv file.",
+    )  # fmt: skip
+    _add_db_option(a)
+    a.add_argument(
+        "--out", type=Path, required=True, metavar="DIR|FILE.csv",
+        help="where to: a folder, or a .csv file for the samples",
+    )  # fmt: skip
+    a = actions.add_parser(
+        "forget", help="delete everything recorded before a date",
+        description="Delete everything recorded before a local date and compact the database.",
+    )  # fmt: skip
+    _add_db_option(a)
+    a.add_argument(
+        "--before", required=True, metavar="DATE",
+        help="delete what was recorded before this local date: YYYY-MM-DD, today or yesterday",
+    )  # fmt: skip
+    a.add_argument("--tz", help="time zone for --before (default: the system's)")
 
     p = sub.add_parser("pause", help="pause a running monitor (camera released), e.g. 'pause 30m'",
                        description="Pause monitoring for a while (a meeting): the camera is "

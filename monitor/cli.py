@@ -250,7 +250,7 @@ def report_command(args: argparse.Namespace) -> int:
 
     tz = export.local_zone(args.tz)
     last = export.parse_day(args.date, tz)
-    with Store.open(args.db) as store:
+    with Store.open_to_read(args.db) as store:  # a mistyped --db is not created
         # Made now: a running monitor's bout under way is in it, marked ongoing.
         reports, samples = export.reports(store, last, args.days, tz, now=time.time())
         if args.csv:
@@ -275,19 +275,16 @@ def data_command(args: argparse.Namespace) -> int:
     from monitor import export
     from monitor.store import Store
 
+    # --out and --before are required by the parser. Neither action creates a database.
     if args.action == "export":
-        if not args.out:
-            raise MonitorError("where to? 'posture-monitor data export --out DIR|FILE.csv'")
-        with Store.open(args.db) as store:
+        with Store.open_to_read(args.db) as store:
             written = export.export_data(store, args.out)
         print("wrote " + ", ".join(str(p) for p in written))
         return 0
-    if not args.before:
-        raise MonitorError("before when? 'posture-monitor data forget --before YYYY-MM-DD'")
     tz = export.local_zone(args.tz)
     day = export.parse_day(args.before, tz)
     before = datetime.combine(day, time(0), tzinfo=tz).timestamp()
-    with Store.open(args.db) as store:
+    with Store.open(args.db, create=False) as store:
         removed = store.forget(before)
     print(f"deleted {removed} records from before {day.isoformat()} and compacted {store.path}")
     return 0

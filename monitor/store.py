@@ -14,11 +14,12 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from monitor import paths
 from monitor.day_report import AlertRow, SampleRow
@@ -114,9 +115,40 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def _require(path: Path) -> None:
+    """Refuse a database that is not there (readers never create one)."""
+    if not path.exists():
+        raise StoreError(
+            f"no database at {path}: nothing recorded there yet "
+            "(`posture-monitor run` records to it)"
+        )
+
+
+def _uri(path: Path, **query: str) -> str:
+    """An SQLite URI for `path` (any characters) with query parameters."""
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    return f"file:{quote(str(path.absolute()))}?{params}"
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why SQLite cannot write at `path` (the folder, then the file), or None."""
+    for what, where in (("its folder", path.parent), ("the file", path)):
+        if where.exists() and not os.access(where, os.W_OK):
+            read_only_fs = hasattr(os, "statvfs") and os.statvfs(where).f_flag & os.ST_RDONLY
+            return f"{what} {where} is " + (
+                "on a read-only file system" if read_only_fs else "read-only"
+            )
+    return None
+
+
 def explain(path: Path, exc: sqlite3.Error) -> StoreError:
     """A StoreError that says what went wrong with the database and what to do."""
     text = str(exc)
+    if "unable to open" in text or "readonly" in text:
+        why = _unwritable(path)
+        if why:
+            # SQLite needs to write beside a database (its -shm, -wal) even to read it.
+            return StoreError(f"cannot use the database {path}: {text} ({why})")
     if "locked" in text or "busy" in text:
         return StoreError(
             f"database is locked by another process: {path} "
@@ -169,17 +201,63 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path | None = None, timeout_s: float = 5.0) -> Store:
-        """Open (creating if needed) and migrate the database at `path`."""
+    def open(cls, path: Path | None = None, timeout_s: float = 5.0, create: bool = True) -> Store:
+        """Open and migrate the database at `path`, creating it if `create`.
+
+        Without `create`, a missing database is a StoreError, and none is made.
+        """
         path = database_path(path)
-        _create_private(path)
+        if create:
+            _create_private(path)
+        else:
+            _require(path)
+        uri = _uri(path, mode="rwc" if create else "rw")
+        return cls._connect(path, uri, timeout_s, cls._check_and_migrate)
+
+    @classmethod
+    def open_to_read(cls, path: Path | None = None, timeout_s: float = 5.0) -> Store:
+        """Open an existing database to read (a report, an export); never creates one.
+
+        Where it can be written, it is opened as by `open` (an old schema is
+        migrated). Where it cannot (a read-only folder or file system), it is
+        opened read-only and must be of the current schema. A WAL database
+        read-only needs its -shm beside it; without one, and with no -wal (no
+        writer is or was left running), it is read as immutable.
+        """
+        path = database_path(path)
+        _require(path)
+        why = _unwritable(path)
+        if why is None:
+            return cls.open(path, timeout_s, create=False)
+        tries = [_uri(path, mode="ro")]
+        wal = Path(f"{path}-wal")
+        if not wal.exists():
+            tries.append(_uri(path, mode="ro", immutable="1"))
+        for i, uri in enumerate(tries):
+            try:
+                return cls._connect(path, uri, timeout_s, cls._check_to_read)
+            except StoreError:
+                if i == len(tries) - 1:
+                    if wal.exists():
+                        raise StoreError(
+                            f"cannot read the database {path}: {why}, and reading the "
+                            f"writes left in {wal.name} needs {path.name}-shm created "
+                            "beside it; copy the folder somewhere writable and read it there"
+                        ) from None
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _connect(
+        cls, path: Path, uri: str, timeout_s: float, check: Callable[[Store], None]
+    ) -> Store:
         try:
-            conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+            conn = sqlite3.connect(uri, timeout=timeout_s, isolation_level=None, uri=True)
         except sqlite3.Error as exc:
             raise explain(path, exc) from None
         store = cls(conn, path)
         try:
-            store._check_and_migrate()
+            check(store)
         except sqlite3.Error as exc:
             conn.close()
             raise explain(path, exc) from None
@@ -188,7 +266,8 @@ class Store:
             raise
         return store
 
-    def _check_and_migrate(self) -> None:
+    def _check(self) -> int:
+        """The schema version of a sound database this code understands."""
         c = self.conn
         # Read before writing anything: a file that is not a database fails here.
         problems = [r[0] for r in c.execute("PRAGMA quick_check").fetchall()]
@@ -197,12 +276,26 @@ class Store:
                 f"database {self.path} is damaged ({'; '.join(problems[:3])}); it was left "
                 "as it is: move it aside to start a new one, or restore a backup"
             )
-        version = c.execute("PRAGMA user_version").fetchone()[0]
+        version = int(c.execute("PRAGMA user_version").fetchone()[0])
         if version > VERSION:
             raise StoreError(
                 f"database {self.path} has schema version {version}, newer than this "
                 f"posture-monitor understands ({VERSION}); upgrade posture-monitor"
             )
+        return version
+
+    def _check_to_read(self) -> None:
+        version = self._check()
+        if version < VERSION:
+            raise StoreError(
+                f"database {self.path} has schema version {version}, older than this "
+                f"posture-monitor reads ({VERSION}), and cannot be upgraded here "
+                f"({_unwritable(self.path) or 'read-only'}); run a report where it can be written"
+            )
+
+    def _check_and_migrate(self) -> None:
+        c = self.conn
+        version = self._check()
         c.execute("PRAGMA journal_mode=WAL")
         c.execute("PRAGMA foreign_keys=ON")
         # A monitor appends a few rows every few seconds all day, touching only

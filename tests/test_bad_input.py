@@ -120,6 +120,11 @@ def _labels(tmp: Path, text: str) -> list[str]:
     return ["evaluate", "--labels", str(tmp / "labels.json"), "--model", str(LITE_MODEL)]
 
 
+def _nothing_created(tmp: Path) -> None:
+    """A reader given no database made none: the case's folder holds nothing new."""
+    assert list(tmp.iterdir()) == [], list(tmp.iterdir())
+
+
 def _traversal_not_created(tmp: Path) -> None:
     assert not (tmp / "etc").exists() and not (tmp.parent / "etc").exists()
 
@@ -182,6 +187,14 @@ CASES = [
          after=_unchanged("m.db")),
     Case("database: read-only", _read_only_db, "readonly database", after=_kept),
     Case("database: path is a folder", lambda t: ["report", "--db", str(t)], "is a folder"),
+    Case("database: a typo in report --db", lambda t: ["report", "--db", str(t / "typo.db")],
+         "typo.db: nothing recorded there yet (`posture-monitor run` records to it)",
+         after=_nothing_created),
+    Case("database: none yet, data export",
+         lambda t: ["data", "export", "--out", str(t / "out")],
+         "no database at ", after=_nothing_created),
+    Case("database: none yet, data forget", lambda t: ["data", "forget", "--before", "today"],
+         "no database at ", after=_nothing_created),
     Case("database: folder cannot be made", lambda t: ["report", "--db", "/proc/x/m.db"],
          "/proc/x/m.db"),
     # --- models (missing and not-a-model files are in test_cli.py / test_models.py) ---
@@ -223,7 +236,12 @@ CASES = [
     Case("data forget --before nonsense",
          lambda t: ["data", "forget", "--before", "last week", "--db", str(_db(t))],
          "not a date", after=_kept),
-    Case("data export without --out", lambda t: ["data", "export"], "where to?"),
+    Case("data export without --out", lambda t: ["data", "export"],
+         "required: --out; usage: posture-monitor data export [-h] [--db PATH] --out DIR|FILE.csv",
+         status=2),
+    Case("data forget without --before", lambda t: ["data", "forget", "--db", str(_db(t))],
+         "required: --before; usage: posture-monitor data forget", status=2, after=_kept),
+    Case("data without an action", lambda t: ["data"], "required: ACTION", status=2),
     Case("sound --volume above 1", lambda t: ["sound", "--volume", "2"],
          "must be from 0 to 1", status=2),
     Case("pause: no duration unit", lambda t: ["pause", "soon"], "soon"),

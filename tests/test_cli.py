@@ -258,3 +258,35 @@ def test_a_replay_whose_calibration_fails_records_no_calibration(tmp_path):
         assert ("calibration failed" in result.stderr) is (recorded == 0)
         with sqlite3.connect(db) as con:
             assert con.execute("SELECT COUNT(*) FROM calibrations").fetchone()[0] == recorded
+
+
+# --- report and data: readers of the database -----------------------------------------------
+
+
+def test_a_mistyped_db_is_not_created_and_a_recorded_one_still_reports(tmp_path):
+    env = cli_env(tmp_path)
+    typo = tmp_path / "monitr.db"
+    for args in (["report"], ["data", "export", "--out", tmp_path / "out"],
+                 ["data", "forget", "--before", "today"]):  # fmt: skip
+        result = run_cli(*args, "--db", typo, env=env)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert result.stderr == (
+            f"posture-monitor: error: no database at {typo}: nothing recorded there yet "
+            "(`posture-monitor run` records to it)\n"
+        )
+    assert not typo.exists() and not (tmp_path / "out").exists()
+    from monitor.store import Store
+
+    Store.open(tmp_path / "m.db").close()  # a database that exists, if empty, is reported
+    result = run_cli("report", "--db", tmp_path / "m.db", env=env)
+    assert result.returncode == 0 and "no monitoring recorded" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("action", ["export", "forget"])
+def test_data_without_its_required_option_is_a_usage_error(tmp_path, action):
+    result = run_cli("data", action, "--db", tmp_path / "m.db", env=cli_env(tmp_path))
+    assert result.returncode == 2
+    option = {"export": "--out DIR|FILE.csv", "forget": "--before DATE"}[action]
+    assert result.stderr.startswith("posture-monitor: error: the following arguments are ")
+    assert option in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "m.db").exists()

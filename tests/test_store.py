@@ -323,3 +323,125 @@ def test_forget_and_export(tmp_path: Path) -> None:
             ]["flush_s"]
             == 5.0
         )
+
+
+# --- reading without creating, and from read-only folders ----------------------
+
+
+def test_readers_never_create_a_database(tmp_path: Path) -> None:
+    typo = tmp_path / "nested" / "typo.db"
+    for open_it in (Store.open_to_read, lambda p: Store.open(p, create=False)):
+        with pytest.raises(StoreError, match=f"no database at {typo}: nothing recorded there yet"):
+            open_it(typo)
+    assert not typo.parent.exists()
+
+
+def _recorded(path: Path, seconds: int = 30) -> None:
+    with Store.open(path) as store:
+        run(recorder(store), [stretch(seconds, SEATED)], settings())
+
+
+def _crashed(path: Path) -> None:
+    """A database whose writer died: its last rows are only in the -wal (with its -shm)."""
+    _recorded(path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+                import os, sqlite3
+                c = sqlite3.connect({str(path)!r}, isolation_level=None)
+                c.execute("PRAGMA wal_autocheckpoint=0")
+                c.execute("INSERT INTO sessions (started_at) VALUES (1)")
+                os._exit(0)  # no close, no checkpoint
+            """),
+        ],
+        check=True,
+    )
+    assert Path(f"{path}-wal").stat().st_size > 0
+
+
+@pytest.fixture
+def read_only_view(tmp_path: Path):
+    """(folder, view): a folder, and the same folder seen through a read-only bind mount."""
+    folder, view = tmp_path / "rw", tmp_path / "ro"
+    folder.mkdir()
+    view.mkdir()
+    if subprocess.run(["mount", "--bind", folder, view], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here (needs root and CAP_SYS_ADMIN)")
+    remount = subprocess.run(["mount", "-o", "remount,bind,ro", view], capture_output=True)
+    if remount.returncode:
+        subprocess.run(["umount", view], check=True)
+        pytest.skip("cannot remount read-only here")
+    yield folder, view
+    subprocess.run(["umount", view], check=True)
+
+
+def test_a_closed_database_in_a_read_only_folder_is_read(read_only_view) -> None:
+    folder, view = read_only_view
+    _recorded(folder / "m.db")
+    assert not (folder / "m.db-wal").exists()  # so nothing beside it: read as immutable
+    with Store.open_to_read(view / "m.db") as store:
+        assert store.span() == (START, START + 30)
+    assert sorted(p.name for p in folder.iterdir()) == ["m.db"]
+
+
+def test_a_crashed_database_in_a_read_only_folder_is_read_with_its_wal(read_only_view) -> None:
+    folder, view = read_only_view
+    _crashed(folder / "m.db")
+    with Store.open_to_read(view / "m.db") as store:
+        assert store.span() == (START, START + 30)
+        assert store.conn.execute("SELECT count(*) FROM sessions").fetchone() == (2,)
+
+
+def test_a_wal_without_its_shm_in_a_read_only_folder_says_why_it_cannot_be_read(
+    read_only_view,
+) -> None:
+    folder, view = read_only_view
+    _crashed(folder / "m.db")
+    Path(f"{folder / 'm.db'}-shm").unlink()
+    with pytest.raises(StoreError) as raised:
+        Store.open_to_read(view / "m.db")
+    message = str(raised.value)
+    assert f"its folder {view} is on a read-only file system" in message
+    assert "m.db-shm" in message and "copy the folder" in message
+
+
+def test_writing_in_a_read_only_folder_says_why_and_an_old_schema_is_not_read(
+    read_only_view,
+) -> None:
+    folder, view = read_only_view
+    _recorded(folder / "m.db")
+    before = (folder / "m.db").read_bytes()
+    with pytest.raises(StoreError, match=f"its folder {view} is on a read-only file system"):
+        Store.open(view / "m.db", create=False)  # as `data forget` does
+    conn = sqlite3.connect(folder / "m.db")
+    conn.execute(f"PRAGMA user_version = {VERSION - 1}")
+    conn.close()
+    with pytest.raises(StoreError, match=f"older than .* cannot be upgraded here .*{view}"):
+        Store.open_to_read(view / "m.db")
+    assert len((folder / "m.db").read_bytes()) == len(before)
+
+
+def test_report_and_export_read_a_database_in_a_read_only_folder(read_only_view) -> None:
+    from conftest import cli_env, run_cli
+
+    folder, view = read_only_view
+    _recorded(folder / "monitor.db")
+    env = cli_env(folder.parent)
+    day = "2026-09-21"
+    report = run_cli("report", "--db", view / "monitor.db", "--date", day, "--tz", "UTC", env=env)
+    assert report.returncode == 0, report.stderr
+    assert "sitting" in report.stdout and "no monitoring recorded" not in report.stdout
+    out = folder.parent / "out"
+    exported = run_cli("data", "export", "--db", view / "monitor.db", "--out", out, env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert len((out / "samples.csv").read_text().splitlines()) == 1 + 30
+    forget = run_cli(
+        "data", "forget", "--db", view / "monitor.db", "--before", "2030-01-01", env=env
+    )
+    assert forget.returncode == 1
+    assert forget.stderr == (
+        f"posture-monitor: error: cannot use the database {view / 'monitor.db'}: unable to open "
+        f"database file (its folder {view} is on a read-only file system)\n"
+    )
