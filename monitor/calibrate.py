@@ -34,7 +34,8 @@ def guided(
     say: Callable[[str], None] = print,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[Profile, Path]:
-    target = profiles.path_for(name_or_path)  # a bad name fails before the camera opens
+    # A bad name or a folder that cannot take the profile fails before the camera opens.
+    target = profiles.writable(name_or_path)
     source = open_source(source_spec)
     say(INSTRUCTIONS)
     if isinstance(source, CameraSource):

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import shlex
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from monitor.presence import shoulder_geometry
 from monitor.sample import PoseSample
 
 VERSION = 1
+DEFAULT_NAME = "default"  # the profile used when no --profile is given
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 # Quality gates for a calibration.
 MIN_PRESENT_SHARE = 0.8
@@ -87,52 +89,133 @@ class Profile:
         }
 
     @classmethod
-    def from_json(cls, data: Any, origin: str = "profile") -> Profile:
-        def bad(why: str) -> ProfileError:
-            return ProfileError(
-                f"{origin} is not a valid calibration profile: {why}; recalibrate "
-                "with 'posture-monitor calibrate'"
-            )
+    def from_json(
+        cls, data: Any, origin: str = "profile", name_or_path: str = DEFAULT_NAME
+    ) -> Profile:
+        """A profile from parsed JSON, or a ProfileError naming the field that is wrong.
 
+        `name_or_path` is the --profile the file was loaded as: the error's
+        advice recalibrates that profile, not the default one.
+        """
+        fix = f"recalibrate with {calibrate_command(name_or_path)}"
         if not isinstance(data, dict):
-            raise bad("not a JSON object")
-        version = data.get("version")
-        if version != VERSION:
             raise ProfileError(
-                f"{origin} is a version {version!r} profile; this monitor reads version {VERSION}. "
-                "Recalibrate with 'posture-monitor calibrate'"
+                f"{origin} is not a valid calibration profile: not a JSON object; {fix}"
+            )
+        version = data.get("version")
+        if version != VERSION or isinstance(version, bool):
+            raise ProfileError(
+                f"{origin} is a version {version!r} profile; this monitor reads version "
+                f"{VERSION}. {fix[0].upper()}{fix[1:]}"
             )
         try:
-            camera = data["camera"]
-            baseline = {
-                str(k): Baseline(_finite(v["mean"]), _finite(v["std"], lo=0.0))
-                for k, v in data["baseline"].items()
-            }
+            camera = _object(_field(data, "camera"), "camera")
+            baseline = {}
+            for key, entry in _object(_field(data, "baseline"), "baseline").items():
+                where = f"baseline.{key}"
+                entry = _object(entry, where)
+                baseline[key] = Baseline(
+                    _number(_field(entry, "mean", where), f"{where}.mean"),
+                    _number(_field(entry, "std", where), f"{where}.std", lo=0.0),
+                )
+
+            def px(key: str, lo: float | None = None) -> float:
+                return _number(_field(camera, key, "camera"), f"camera.{key}", lo)
+
+            def whole(key: str, lo: int) -> int:
+                return _whole(_field(camera, key, "camera"), f"camera.{key}", lo)
+
             return cls(
-                name=str(data["name"]),
-                view=View(data["view"]),
+                name=_text(_field(data, "name"), "name"),
+                view=_view(_field(data, "view")),
                 baseline=baseline,
-                shoulder_y_px=_finite(camera["shoulder_y_px"]),
-                shoulder_width_px=_finite(camera["shoulder_width_px"], lo=1e-6),
-                anchor_x_px=_finite(camera["anchor_x_px"]),
-                anchor_y_px=_finite(camera["anchor_y_px"]),
-                scale_px=_finite(camera["scale_px"], lo=1e-6),
-                frame_width=int(camera["frame_width"]),
-                frame_height=int(camera["frame_height"]),
-                created=str(data.get("created", "")),
-                samples=int(data.get("samples", 0)),
+                shoulder_y_px=px("shoulder_y_px"),
+                shoulder_width_px=px("shoulder_width_px", lo=1e-6),
+                anchor_x_px=px("anchor_x_px"),
+                anchor_y_px=px("anchor_y_px"),
+                scale_px=px("scale_px", lo=1e-6),
+                frame_width=whole("frame_width", 1),
+                frame_height=whole("frame_height", 1),
+                created=_text(data.get("created", ""), "created"),
+                samples=_whole(data.get("samples", 0), "samples", 0),
             )
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            raise bad(f"{type(exc).__name__}: {exc}") from None
+        except _Invalid as exc:
+            raise ProfileError(
+                f"{origin} is not a valid calibration profile: {exc}; {fix}"
+            ) from None
 
 
-def _finite(value: Any, lo: float | None = None) -> float:
+def calibrate_command(name_or_path: str) -> str:
+    """The command, quoted for a message, that (re)creates this profile."""
+    if name_or_path == DEFAULT_NAME:
+        return "'posture-monitor calibrate'"
+    return f"'posture-monitor calibrate --profile {shlex.quote(name_or_path)}'"
+
+
+# -- checking a profile file's fields: errors name the field and what it should be --------------
+
+
+class _Invalid(Exception):
+    """A field of a profile file is missing or wrong; the message says which and why."""
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's type, as the user sees it in the file."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number) or (lo is not None and number < lo):
-        raise ValueError(f"out of range: {value!r}")
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the text {value[:20]!r}"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _field(section: dict[str, Any], key: str, where: str = "") -> Any:
+    if key not in section:
+        raise _Invalid(f"'{where + '.' if where else ''}{key}' is missing")
+    return section[key]
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(f"'{where}' should be an object ({{...}}), got {_kind(value)}")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"'{where}' should be text, got {_kind(value)}")
+    return value
+
+
+def _view(value: Any) -> View:
+    views = ", ".join(repr(v.value) for v in View)
+    if not isinstance(value, str) or value not in {v.value for v in View}:
+        raise _Invalid(f"'view' should be one of {views}, got {_kind(value)}")
+    return View(value)
+
+
+def _number(value: Any, where: str, lo: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid(f"'{where}' should be a number, got {_kind(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        number = math.inf
+    if not math.isfinite(number):
+        raise _Invalid(f"'{where}' should be a finite number, got {number}")
+    if lo is not None and number < lo:
+        raise _Invalid(f"'{where}' should be at least {lo:g}, got {number:g}")
     return number
+
+
+def _whole(value: Any, where: str, lo: int) -> int:
+    number = _number(value, where, lo)
+    if not number.is_integer():
+        raise _Invalid(f"'{where}' should be a whole number, got {number:g}")
+    return int(number)
 
 
 def _robust_std(values: np.ndarray) -> float:
@@ -211,39 +294,82 @@ def path_for(name_or_path: str) -> Path:
 
 def load(name_or_path: str) -> Profile:
     path = path_for(name_or_path)
+    fix = f"recalibrate with {calibrate_command(name_or_path)}"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProfileError(
-            f"no calibration profile at {path}; create it with 'posture-monitor calibrate "
-            f"--profile {name_or_path}'"
+            f"no calibration profile at {path}; create it with "
+            f"{calibrate_command(name_or_path)}"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read profile {path}: {exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProfileError(
-            f"profile {path} is corrupt ({exc}); recalibrate with 'posture-monitor calibrate'"
-        ) from None
-    return Profile.from_json(data, origin=f"profile {path}")
+        raise ProfileError(f"profile {path} is corrupt ({exc}); {fix}") from None
+    return Profile.from_json(data, origin=f"profile {path}", name_or_path=name_or_path)
+
+
+def _cannot_save(path: Path, exc: OSError) -> ProfileError:
+    """The one-line error for a profile that cannot be written, naming a folder that failed."""
+    reason = exc.strerror or str(exc)
+    failed = Path(exc.filename) if isinstance(exc.filename, str) else None
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:  # mkdir says "File exists" or "Not a directory"
+        reason = f"{blocker} is a file, not a folder"
+    elif failed is not None and failed != path and failed.parent != path.parent:
+        reason = f"{failed}: {reason}"  # a folder above could not be made
+    return ProfileError(f"cannot save profile {path}: {reason}")
+
+
+def _folder_for(name_or_path: str) -> Path:
+    """The profile's path, once its folder exists (private, for the user's profiles folder)."""
+    path = path_for(name_or_path)
+    try:
+        if path.parent == profiles_dir():
+            paths.private_dir(path.parent)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_save(path, exc) from None
+    return path
+
+
+def writable(name_or_path: str) -> Path:
+    """The profile's path, once its folder exists and takes a new file.
+
+    Checked before a calibration collects, so that a read-only or misplaced
+    folder fails at once rather than after the user has sat still for nothing.
+    """
+    path = _folder_for(name_or_path)
+    if path.is_dir():
+        raise ProfileError(f"cannot save profile {path}: a folder of that name is in the way")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise _cannot_save(path, exc) from None
+    return path
 
 
 def save(profile: Profile, name_or_path: str) -> Path:
-    """Write atomically, readable by the user only."""
-    path = path_for(name_or_path)
-    if path.parent == profiles_dir():
-        paths.private_dir(path.parent)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write atomically, readable by the user only; ProfileError if the folder cannot take it."""
+    path = _folder_for(name_or_path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_save(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(profile.to_json(), out, indent=2)
             out.write("\n")
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot_save(path, exc) from None
         raise
     return path

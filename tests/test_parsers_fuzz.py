@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,41 @@ def mutated(draw: st.DrawFn, document: Any) -> Any:
     return doc
 
 
+# One value of each JSON type: a section or field swapped for a value of another type is
+# the hand edit that once leaked "AttributeError: 'str' object has no attribute 'items'".
+ONE_OF_EACH_TYPE = ["x", "", 3, 2.5, True, None, [], [1, "a"], {}, {"a": 1}]
+
+
+def _json_type(value: Any) -> str:
+    return "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else (
+        type(value).__name__)
+
+
+@st.composite
+def type_swapped(draw: st.DrawFn, document: Any) -> Any:
+    """`document` with one to three of its sections or fields replaced by another JSON type."""
+    doc = json.loads(json.dumps(document))
+    chosen = draw(st.lists(st.sampled_from([p for p in _paths(doc) if p]), min_size=1,
+                           max_size=3, unique=True))
+    swapped: list[tuple] = []
+    for path in chosen:
+        if any(path[:len(done)] == done for done in swapped):  # inside a section swapped away
+            continue
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        old = parent[path[-1]]
+        parent[path[-1]] = draw(st.sampled_from(
+            [v for v in ONE_OF_EACH_TYPE if _json_type(v) != _json_type(old)]))
+        swapped.append(path)
+    return doc
+
+
+# A message that speaks Python rather than naming the field and what it should be.
+PYTHON_WORDS = re.compile(r"[A-Z]\w*(Error|Exception)\b|has no attribute|not subscriptable"
+                          r"|not iterable|<class |argument must be|invalid literal|unhashable")
+
+
 def json_text(document: Any) -> st.SearchStrategy[str]:
     whole = mutated(document).map(json.dumps)
     cut = st.builds(lambda text, n: text[:n], st.just(json.dumps(document)),
@@ -151,15 +187,36 @@ def test_a_config_loads_or_says_what_is_wrong(tmp_path_factory, text: str,
 
 
 @FUZZ
-@given(text=json_text(VALID_PROFILE))
+@given(text=json_text(VALID_PROFILE) | type_swapped(VALID_PROFILE).map(json.dumps))
 def test_a_profile_loads_or_raises_profile_error(tmp_path_factory, text: str) -> None:
     path = Path(tmp_path_factory.mktemp("profile")) / "home.json"
     path.write_text(text, encoding="utf-8")
     try:
         loaded = profile.load(str(path))
-    except ProfileError:
+    except ProfileError as exc:
+        assert not PYTHON_WORDS.search(str(exc)), str(exc)
         return
     assert loaded.scale_px > 0 and all(math.isfinite(b.mean) for b in loaded.baseline.values())
+
+
+@FUZZ
+@given(data=type_swapped(VALID_PROFILE))
+def test_a_type_swapped_profile_names_the_field_and_the_type_it_should_be(data: Any) -> None:
+    """Any section or field of the wrong type is refused, with the field's name in the message.
+
+    (A profile whose every swap happened to be ignored, e.g. a metric's extra key, still
+    loads; there are none in the valid profile, so every swap here is refused.)
+    """
+    try:
+        profile.Profile.from_json(data, origin="profile home.json", name_or_path="home")
+    except ProfileError as exc:
+        message = str(exc)
+        assert not PYTHON_WORDS.search(message), message
+        assert re.search(r"'[a-z_.]+' (should be|is missing)|version", message), message
+        assert message.endswith("recalibrate with 'posture-monitor calibrate --profile home'") \
+            or message.endswith("Recalibrate with 'posture-monitor calibrate --profile home'")
+        return
+    raise AssertionError(f"a type-swapped profile loaded: {data}")
 
 
 @FUZZ

@@ -11,12 +11,13 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import stat
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, estimated
+from conftest import REPO, cli_env, clip, estimated, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from poses import at, front_figure, moved, nobody, side_figure
@@ -191,6 +192,48 @@ BAD_FILES = {
         _with(lambda d: d["baseline"]["trunk_incl_deg"].update(mean=10**400)),
         "not a valid",
     ),
+    # a section or field of the wrong JSON type: the field, what it should be, what it is
+    "camera is text": (
+        _with(lambda d: d.update(camera="x")),
+        r"'camera' should be an object \(\{\.\.\.\}\), got the text 'x'",
+    ),
+    "baseline is text": (
+        _with(lambda d: d.update(baseline="x")), "'baseline' should be an object",
+    ),
+    "baseline is a list": (
+        _with(lambda d: d.update(baseline=[1, 2])), "'baseline' should be an object.*got a list",
+    ),
+    "one metric is text": (
+        _with(lambda d: d["baseline"].update(trunk_incl_deg="x")),
+        "'baseline.trunk_incl_deg' should be an object",
+    ),
+    "a spread is null": (
+        _with(lambda d: d["baseline"]["trunk_incl_deg"].update(std=None)),
+        "'baseline.trunk_incl_deg.std' should be a number, got null",
+    ),
+    "a mean is missing": (
+        _with(lambda d: d["baseline"]["trunk_incl_deg"].pop("mean")),
+        "'baseline.trunk_incl_deg.mean' is missing",
+    ),
+    "camera is a number": (_with(lambda d: d.update(camera=3)), "'camera'.*got a number"),
+    "frame width is true": (
+        _with(lambda d: d["camera"].update(frame_width=True)),
+        "'camera.frame_width' should be a number, got true/false",
+    ),
+    "frame width is text": (
+        _with(lambda d: d["camera"].update(frame_width="640")),
+        "'camera.frame_width' should be a number, got the text '640'",
+    ),
+    "frame width is a fraction": (
+        _with(lambda d: d["camera"].update(frame_width=640.5)),
+        "'camera.frame_width' should be a whole number, got 640.5",
+    ),
+    "name is an object": (_with(lambda d: d.update(name={})), "'name' should be text"),
+    "view is a list": (
+        _with(lambda d: d.update(view=["side"])), "'view' should be one of 'front', 'side'",
+    ),
+    "samples is text": (_with(lambda d: d.update(samples="12")), "'samples' should be a number"),
+    "created is a number": (_with(lambda d: d.update(created=2026)), "'created' should be text"),
 }
 
 
@@ -201,6 +244,56 @@ def test_bad_profile_files_say_why(text, words, tmp_path):
     with pytest.raises(ProfileError, match=words) as error:
         P.load(str(path))
     assert "calibrate" in str(error.value)
+    assert not PYTHON_WORDS.search(str(error.value)), "the message speaks Python, not profile"
+
+
+# What a message that leaks a Python exception looks like (bug: "AttributeError: 'str'
+# object has no attribute 'items'" for a section replaced by text).
+PYTHON_WORDS = re.compile(
+    r"[A-Z]\w*(Error|Exception)\b|has no attribute|not subscriptable|not iterable|<class "
+    r"|argument must be|invalid literal|could not convert|unhashable"
+)
+
+
+def test_the_advice_recalibrates_the_profile_that_was_loaded(tmp_path):
+    """Following the advice for a named profile must not overwrite the default one."""
+    folder = P.profiles_dir()
+    folder.mkdir(parents=True)
+    bad = _with(lambda d: d.update(camera="x"))
+    for name in ("default", "bad2"):
+        (folder / f"{name}.json").write_text(bad)
+    (tmp_path / "my file.json").write_text(bad)
+    (folder / "old.json").write_text(_with(lambda d: d.update(version=0)))
+    (folder / "cut.json").write_text(bad[:30])
+    cases = {  # profile given -> the command the advice must end with
+        "default": "recalibrate with 'posture-monitor calibrate'",
+        "bad2": "recalibrate with 'posture-monitor calibrate --profile bad2'",
+        str(tmp_path / "my file.json"):
+            f"recalibrate with 'posture-monitor calibrate --profile '{tmp_path}/my file.json''",
+        "old": "Recalibrate with 'posture-monitor calibrate --profile old'",
+        "cut": "recalibrate with 'posture-monitor calibrate --profile cut'",
+        "gone": "create it with 'posture-monitor calibrate --profile gone'",
+    }
+    for name, advice in cases.items():
+        with pytest.raises(ProfileError) as error:
+            P.load(name)
+        assert str(error.value).endswith(advice), (name, str(error.value))
+
+
+def test_the_cli_advice_for_a_bad_named_profile(tmp_path):
+    """`replay --profile bad2` on a profile whose camera section is text (the user's report)."""
+    env = cli_env(tmp_path)
+    folder = Path(env["XDG_DATA_HOME"]) / "posture-monitor" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "bad2.json").write_text(_with(lambda d: d.update(camera="x")))
+    result = run_cli("replay", clip("side/jonz21_office_chair.mp4"), "--profile", "bad2",
+                     env=env)  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"posture-monitor: error: profile {folder / 'bad2.json'} is not a valid calibration "
+        "profile: 'camera' should be an object ({...}), got the text 'x'; recalibrate with "
+        "'posture-monitor calibrate --profile bad2'"
+    )
 
 
 def test_missing_profile(tmp_path):
@@ -252,7 +345,8 @@ PATHS = list(_paths(VALID))
 def _judge(data) -> None:
     try:
         result = P.Profile.from_json(data)
-    except ProfileError:
+    except ProfileError as exc:
+        assert not PYTHON_WORDS.search(str(exc)), str(exc)
         return
     assert isinstance(result, P.Profile)
 

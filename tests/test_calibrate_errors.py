@@ -1,0 +1,129 @@
+"""A profile that cannot be saved is a one-line error, before anyone sits still for nothing.
+
+`calibrate` checks that the profile's folder takes a new file before it opens
+the camera; saving turns any write failure into a ProfileError naming the path
+and the reason, and leaves neither a temporary file nor a changed profile.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import REPO, cli_env, clip, run_cli
+from test_profile import calibration
+
+from monitor import calibrate
+from monitor import profile as P
+from monitor.errors import ProfileError
+
+VIDEO = "side/jonz21_office_chair.mp4"
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip(". ")]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("posture-monitor: error: cannot save profile ")
+    for word in words:
+        assert word in lines[0]
+    return lines[0]
+
+
+def test_calibrate_into_a_read_only_profiles_folder(tmp_path: Path) -> None:
+    """The user's report: the profiles folder is a read-only bind mount.
+
+    The CLI runs in its own mount namespace (unshare), so the read-only mount
+    disappears with it; where namespaces are not allowed the test is skipped.
+    """
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare to make a read-only mount")
+    env = cli_env(tmp_path)
+    folder = Path(env["XDG_DATA_HOME"]) / "posture-monitor" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "default.json").write_text("old\n")
+    script = (
+        'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" || exit 99; '
+        'exec "$@"'
+    )
+    result = subprocess.run(
+        ["unshare", "--mount", "--map-root-user", "sh", "-c", script, str(folder),
+         sys.executable, "-m", "monitor", "calibrate", "--source", str(clip(VIDEO)),
+         "--seconds", "3"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    if result.returncode == 99 or "unshare:" in result.stderr:
+        pytest.skip(f"cannot make a read-only mount here: {result.stderr.strip()}")
+    line = _one_line_error(result, str(folder / "default.json"), "Read-only file system")
+    assert "Errno" not in line and ".default.json." not in line  # no temp file named
+    assert sorted(p.name for p in folder.iterdir()) == ["default.json"]
+    assert (folder / "default.json").read_text() == "old\n"
+
+
+def test_calibrate_where_the_data_folder_is_a_file(tmp_path: Path) -> None:
+    """No mount needed: the app's data folder is a regular file, so profiles/ cannot be made."""
+    env = cli_env(tmp_path)
+    blocker = Path(env["XDG_DATA_HOME"]) / "posture-monitor"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a folder\n")
+    result = run_cli("calibrate", "--source", clip(VIDEO), "--seconds", "3", "--profile", "bad2",
+                     env=env)  # fmt: skip
+    target = blocker / "profiles" / "bad2.json"
+    _one_line_error(result, f"{target}: {blocker} is a file, not a folder")
+    assert "Collecting" not in result.stdout  # it failed before the video was opened
+    assert blocker.read_text() == "not a folder\n"
+
+
+def test_calibrate_fails_before_the_source_opens(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    said: list[str] = []
+    words = r"cannot save profile .*file/p\.json: .*file is a file, not a folder$"
+    with pytest.raises(ProfileError, match=words):
+        calibrate.guided("no-such-camera.mp4", str(tmp_path / "file" / "p.json"),
+                         Path("no-model.task"), 3.0, say=said.append)  # fmt: skip
+    assert said == []
+
+
+def test_calibrate_onto_a_folder_named_like_the_profile(tmp_path: Path) -> None:
+    (tmp_path / "p.json").mkdir()
+    with pytest.raises(ProfileError, match="a folder of that name is in the way"):
+        P.writable(str(tmp_path / "p.json"))
+
+
+def _fail_with(err: int, stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make one step of saving fail as the file system would, naming the file it tried."""
+
+    def failing(*args, **kwargs):
+        if stage == "mkstemp":
+            raise OSError(err, os.strerror(err), str(Path(kwargs["dir"]) / ".home.json.x1"))
+        raise OSError(err, os.strerror(err), args[0], None, args[1])
+
+    monkeypatch.setattr(tempfile if stage == "mkstemp" else os, stage, failing)
+
+
+# (errno, the step that fails, words of the error)
+WRITE_FAILURES = {
+    "read-only at create": (errno.EROFS, "mkstemp", "Read-only file system"),
+    "disk full at rename": (errno.ENOSPC, "replace", "No space left on device"),
+    "permission at rename": (errno.EACCES, "replace", "Permission denied"),
+}
+
+
+@pytest.mark.parametrize(("err", "stage", "words"), WRITE_FAILURES.values(), ids=WRITE_FAILURES)
+def test_a_failed_write_is_a_profile_error_and_leaves_nothing(err, stage, words, monkeypatch):
+    profile = P.build(calibration(), "home")
+    path = P.save(profile, "home")
+    before = path.read_text()
+    _fail_with(err, stage, monkeypatch)
+    with pytest.raises(ProfileError) as error:
+        P.save(profile, "home")
+    assert str(error.value) == f"cannot save profile {path}: {words}"
+    assert path.read_text() == before
+    assert [p.name for p in path.parent.iterdir()] == ["home.json"]
