@@ -313,7 +313,7 @@ def pause_command(args: argparse.Namespace) -> int:
     from monitor import control
 
     until = control.request("pause", _duration(args.duration))
-    print(f"paused until {_clock(until)}; 'posture-monitor resume' ends it early")
+    print(f"paused until {_clock(until)}; 'posture-monitor resume' ends it early{_nobody()}")
     return 0
 
 
@@ -330,8 +330,20 @@ def snooze_command(args: argparse.Namespace) -> int:
     from monitor import control
 
     seconds = _duration(args.duration) if args.duration else config.load().settings.alerts.snooze_s
-    print(f"break alerts snoozed until {_clock(control.request('snooze', seconds))}")
+    print(f"break alerts snoozed until {_clock(control.request('snooze', seconds))}{_nobody()}")
     return 0
+
+
+def _nobody() -> str:
+    """A note when no monitor runs: the request waits for the next one."""
+    from monitor import lock
+
+    if lock.recorder(None) is not None:
+        return ""
+    return (
+        " (no monitor is running on the default database now: "
+        "the next one started before then obeys it)"
+    )
 
 
 def _duration(text: str) -> float:

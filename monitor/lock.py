@@ -68,6 +68,24 @@ def _holder(fd: int) -> Holder | None:
     return Holder(pid, fields[1] if len(fields) > 1 else "")
 
 
+def recorder(db: Path | None) -> Holder | None:
+    """The live monitor recording to `db` (None: the default database), if any.
+
+    Read from the lock file without locking it, so that asking never stands
+    in the way of a monitor starting: a clean stop removes the file, and a
+    killed monitor's pid names no live process.
+    """
+    path = lock_path(database_path(db).resolve())
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return _holder(fd)
+    finally:
+        os.close(fd)
+
+
 def busy_message(db: Path, holder: Holder | None) -> str:
     if holder is None:
         who = "another monitor"

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, cli_env, run_cli
 
 from monitor import lock
 from monitor.errors import DatabaseBusy, StoreError
@@ -163,3 +163,27 @@ def test_a_lock_file_this_user_cannot_write_still_locks(
         lock.acquire(db, "replay")  # and a read-only lock still keeps a second out
     held.release()
     assert not path.exists()  # our folder: the stale file goes with the clean stop
+
+
+def test_the_recorder_is_named_without_taking_the_lock(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    assert lock.recorder(db) is None  # no file
+    with lock.recording(db, "run"):
+        assert lock.recorder(db) == lock.Holder(os.getpid(), "run")
+        with pytest.raises(DatabaseBusy):
+            lock.acquire(db, "run")  # asking took nothing away from the holder
+    lock.lock_path(db).write_text("31999999 run\n")  # left by a killed monitor
+    assert lock.recorder(db) is None
+
+
+def test_pause_and_snooze_say_when_no_monitor_is_running(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    nobody = "(no monitor is running on the default database now"
+    for command in (["pause", "10m"], ["snooze", "5m"]):
+        result = run_cli(*command, env=env)
+        assert result.returncode == 0 and nobody in result.stdout, result
+    default_db = tmp_path / "xdg_data_home" / "posture-monitor" / "monitor.db"
+    with lock.recording(default_db, "run"):
+        result = run_cli("pause", "10m", env=env)
+    assert result.returncode == 0 and result.stdout.startswith("paused until ")
+    assert nobody not in result.stdout
