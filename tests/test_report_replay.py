@@ -187,7 +187,7 @@ def test_data_export_and_forget(replayed: tuple[Path, dict], tmp_path: Path) -> 
         (["report", "--days", "0"], 2, "must be from 1 to 366"),
         (["report", "--tz", "Mars/Olympus"], 1, "unknown time zone"),
         (["replay", "x.mp4", "--start", "noon"], 2, "expected an ISO date-time"),
-        (["data", "forget"], 1, "before when?"),
+        (["data", "forget"], 2, "required: --before"),
     ],
 )
 def test_bad_arguments_give_one_line_errors(
