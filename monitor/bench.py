@@ -142,7 +142,7 @@ def alerts_once(
     break_late: list[float] = []
     posture_late: list[float] = []
     state: dict[str, Any] = {"drift_since": None, "last_t": None}
-    with PoseEstimator(model) as estimator:
+    with PoseEstimator(model) as estimator, open(os.devnull, "w") as discard:
         tracker = Tracker(settings, profile)
         monitor: LiveMonitor
 
@@ -169,7 +169,7 @@ def alerts_once(
             estimator,
             tracker,
             settings,
-            out=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process
+            out=discard,
             on_frame=on_frame,
         )
         deadline = time.monotonic() + seconds
