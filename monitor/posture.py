@@ -90,6 +90,11 @@ SUGGESTIONS = {
 # profile saw it: scale outside this range, or shifted by this many scales.
 MOVED_SCALE = (0.6, 1.6)
 MOVED_SHIFT_SCALES = 1.5
+# After the picture stopped matching the profile (the camera moved, or the
+# view is not the calibrated one), it must match again for this long before
+# posture is judged: a person turning towards the camera for a moment, or a
+# profile from another scene, must not give drift on the frames that happen to fit.
+SETTLE_S = 5.0
 # Drift that is not seen for this long no longer counts towards an alert.
 DRIFT_GAP_S = 5.0
 
@@ -115,6 +120,7 @@ class PostureMonitor:
         self._drift_since: float | None = None
         self._last_drift_t = -np.inf
         self._next_alert: float | None = None
+        self._matched_since: float | None = -np.inf  # None while the picture does not match
 
     def smoothed(self) -> tuple[dict[str, float], tuple[float, float, float], list[View]]:
         """Median metrics and body position over the window, and the views seen in it."""
@@ -151,6 +157,11 @@ class PostureMonitor:
         if not seated:
             return self._unknown(t, shown, notes)
         if views.count(self.profile.view) * 2 < len(views) or self._camera_moved(geometry):
+            self._matched_since = None
+            return self._unknown(t, shown, (*notes, RECALIBRATE))
+        if self._matched_since is None:
+            self._matched_since = t
+        if t - self._matched_since < SETTLE_S:
             return self._unknown(t, shown, (*notes, RECALIBRATE))
         issues = self._judge(smooth)
         state = PostureState.DRIFT if issues else PostureState.GOOD

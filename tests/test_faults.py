@@ -304,3 +304,17 @@ def test_a_profile_from_another_view_judges_no_posture_rather_than_a_wrong_one()
     assert len(seated) >= 10
     assert {s.posture for s in seated} == {PostureState.UNKNOWN}
     assert timeline.alerts == []
+
+
+def test_a_profile_from_another_scene_gives_no_drift_when_the_person_turns_to_fit_it() -> None:
+    """Calibrated facing the camera (deepa), run on a side view (jonz21) whose
+    man turns to the camera for his last two seconds: those frames fit the
+    profile's view and place, but a picture that fits for a moment is not a
+    recalibrated camera, so nothing is judged (it used to say lean left and
+    forward head)."""
+    front = replay.calibrate_from(
+        estimated("front/deepa_interview.mp4", 5, "lite").samples, 0.8, 4.5, "front"
+    )
+    timeline = replay.track(estimated("side/jonz21_office_chair.mp4", 5, "lite"), settings(), front)
+    assert {s.posture for s in timeline.samples} == {PostureState.UNKNOWN}
+    assert timeline.alerts == []

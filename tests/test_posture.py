@@ -21,7 +21,13 @@ from conftest import cli_env, clip, run_cli
 from poses import at, front_figure, moved, nobody, side_figure
 
 from monitor import profile as P
-from monitor.posture import NOT_OBSERVABLE, RECALIBRATE, SUGGESTIONS, PostureMonitor
+from monitor.posture import (
+    NOT_OBSERVABLE,
+    RECALIBRATE,
+    SETTLE_S,
+    SUGGESTIONS,
+    PostureMonitor,
+)
 from monitor.settings import DEFAULTS
 from monitor.timeline import PostureState
 
@@ -301,6 +307,20 @@ def test_camera_moved_or_view_changed(sample, profile, state, recalibrate):
 def test_a_slouch_after_the_camera_moved_is_not_reported():
     step = judge(scaled(side_figure(trunk_deg=25), 2.0), SIDE_PROFILE)
     assert step.state is UNKNOWN and step.issues == () and step.alerts == []
+
+
+def test_after_the_picture_stops_fitting_posture_waits_until_it_fits_again_for_a_while():
+    monitor = PostureMonitor(DEFAULTS.posture, SIDE_PROFILE)
+    far = scaled(side_figure(trunk_deg=25), 2.0)
+    states = [monitor.step(at(far, t / 2), seated=True).state for t in range(4)]  # 0-1.5 s
+    assert states == [UNKNOWN] * 4
+    # Back in place and slouched: judged only SETTLE_S after it fits again.
+    fits = {t / 2: monitor.step(at(side_figure(trunk_deg=25), t / 2), seated=True) for t in
+            range(4, 20)}  # fmt: skip
+    first = min(t for t, step in fits.items() if step.state is not UNKNOWN)
+    assert first == pytest.approx(2.0 + SETTLE_S)
+    assert all(RECALIBRATE in step.notes for t, step in fits.items() if t < first)
+    assert fits[first].issues == ("slouch",)
 
 
 def test_not_seated_or_nobody_is_unknown():
