@@ -270,8 +270,9 @@ def build_report(
     r.unjudged_s = max(0.0, r.seated_s - r.good_s - r.drift_s)
     r.pelvic_tilt_median_deg, r.pelvic_tilt_worst_deg = _tilt(samples)
     if samples and r.seated_s > 0 and r.good_s + r.drift_s == 0:
-        # Nothing judged at all: the cause is the missing calibration, not the hips.
-        r.notes.append("posture not judged: calibrate first ('posture-monitor calibrate')")
+        # Nothing judged at all: the cause is the calibration (none, or the camera
+        # moved since), not the hips.
+        r.notes.append(NOT_JUDGED)
     elif samples and r.pelvic_tilt_median_deg is None:
         r.notes.append("pelvic tilt not observed (needs a calibration with the hips in view)")
 
@@ -360,6 +361,11 @@ def minutes(
         row["issues"] = " ".join(f"{k}:{v:.0f}" for k, v in sorted(row["issues"].items()))
         out.append({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()})
     return out
+
+
+NOT_JUDGED = (
+    "posture not judged: no calibration, or the camera moved since it ('posture-monitor calibrate')"
+)
 
 
 def duration(seconds: float | None) -> str:

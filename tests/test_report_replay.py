@@ -113,7 +113,7 @@ def test_terminal_table_and_csv(replayed: tuple[Path, dict], report: dict) -> No
     for label in ("monitored", "sitting", "breaks", "sitting bouts", "stand hours",
                   "break alerts", "posture", "pelvic tilt", "data quality"):  # fmt: skip
         assert f"\n  {label} " in text
-    assert "posture not judged: calibrate first" in text  # the cause, not the hips
+    assert "posture not judged: no calibration" in text  # the cause, not the hips
     rows = report["csv"].splitlines()
     assert rows[0].startswith("local_time,utc_epoch,monitored_s,seated_s")
     assert rows[1].startswith("2026-10-25T01:59+01:00") and rows[-1].startswith(
