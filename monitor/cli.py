@@ -374,6 +374,8 @@ def config_command(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "replay" and args.start is not None and args.db is None:
+        parser.error("--start needs --db: it dates the replay recorded there")
     if args.verbose:
         os.environ["POSTURE_MONITOR_NATIVE_LOGS"] = "1"
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")

@@ -220,6 +220,8 @@ CASES = [
     Case("replay --start not a date", lambda t: ["replay", GAZE, "--db", str(t / "m.db"),
                                                  "--start", "2026-02-30T09:00"],
          "expected an ISO date-time", status=2),
+    Case("replay --start without --db", lambda t: ["replay", GAZE, "--start", "2026-02-03T09:00"],
+         "--start needs --db", status=2),
     Case("calibrate --seconds negative",
          lambda t: ["calibrate", "--source", GAZE, "--seconds", "-3"],
          "--seconds: must be more than 0", status=2),
