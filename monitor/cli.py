@@ -223,8 +223,18 @@ def _replay_into_store(
     from monitor.recorder import Recorder
     from monitor.store import Store
 
+    def stamp(t: float) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+
     started_at = time.time() if args.start is None else args.start
     with Store.open(args.db) as store:
+        # The same stretch recorded twice would be counted twice in the report.
+        if store.recorded_within(started_at, started_at + estimated.duration_s):
+            raise MonitorError(
+                f"{args.db} already has monitoring recorded between {stamp(started_at)} and "
+                f"{stamp(started_at + estimated.duration_s)} (a replay recorded before?); "
+                "choose another --start, or another --db"
+            )
         if profile is not None and calibrated:
             store.add_calibration(started_at + args.calibrate[0], profile)
         recorder = Recorder(

@@ -482,6 +482,15 @@ class Store:
         row = self.conn.execute("SELECT min(t), max(t + dur_s) FROM samples").fetchone()
         return None if row[0] is None else (row[0], row[1])
 
+    def recorded_within(self, start: float, end: float) -> bool:
+        """Whether any recorded second overlaps [start, end)."""
+        # A row stands for at most a second; the lower bound lets the index on t work.
+        row = self.conn.execute(
+            "SELECT 1 FROM samples WHERE t < ? AND t > ? AND t + dur_s > ? LIMIT 1",
+            (end, start - 60.0, start),
+        ).fetchone()
+        return row is not None
+
     def table(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], list[tuple]]:
         """Column names and rows of a query (for exports)."""
         try:

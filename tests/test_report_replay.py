@@ -206,3 +206,20 @@ def test_a_damaged_database_is_a_clean_error(tmp_path: Path) -> None:
     assert result.stderr.startswith("posture-monitor: error: database ")
     assert "damaged" in result.stderr and len(result.stderr.splitlines()) == 1
     assert db.read_bytes() == b"not a database at all" * 100
+
+
+def test_a_stretch_already_recorded_is_not_recorded_twice(
+    replayed: tuple[Path, dict], tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(replayed[0], db)
+    again = cli("replay", CLIP, "--fps", "5", "--db", db, "--start", "2026-10-25T01:59:58+01:00",
+                check=False)  # fmt: skip
+    assert again.returncode == 1
+    assert again.stderr.splitlines()[-1].endswith(
+        "(a replay recorded before?); choose another --start, or another --db"
+    )
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+    later = cli("replay", CLIP, "--fps", "5", "--db", db, "--start", "2026-10-25T02:10:00+01:00")
+    assert later.returncode == 0
