@@ -164,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--start", type=_instant, metavar="ISO-DATETIME",
-        help="with --db: the wall-clock time the video starts at (default: now)",
+        help="with --db: the wall-clock time the video starts at (default: now, or where "
+        "the database's recording ends if that is later)",
     )
     _add_model_option(p)
     _add_settings_options(p)

@@ -226,8 +226,11 @@ def _replay_into_store(
     def stamp(t: float) -> str:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
 
-    started_at = time.time() if args.start is None else args.start
     with Store.open(args.db) as store:
+        started_at = args.start
+        if started_at is None:  # now, or after what the database already has (replays)
+            span = store.span()
+            started_at = max(time.time(), span[1] if span else 0.0)
         # The same stretch recorded twice would be counted twice in the report.
         if store.recorded_within(started_at, started_at + estimated.duration_s):
             raise MonitorError(
