@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -476,6 +477,7 @@ def test_a_recorded_file_is_paced_in_real_time_and_decodes_only_what_is_read(
         capture.read()
         assert capture.frames_grabbed == round(t * 20) + 1
     assert capture.frames_decoded == 4  # one decoded per read; the rest only grabbed
+    assert capture._cap.get(cv2.CAP_PROP_N_THREADS) == 1  # a thread pool costs more CPU
     clock.t = 2.6
     assert np.shares_memory(capture.read(), capture.read())  # one buffer, no fresh 1 MB a read
     clock.t = 3.5
