@@ -229,23 +229,19 @@ class Store:
         why = _unwritable(path)
         if why is None:
             return cls.open(path, timeout_s, create=False)
-        tries = [_uri(path, mode="ro")]
-        wal = Path(f"{path}-wal")
-        if not wal.exists():
-            tries.append(_uri(path, mode="ro", immutable="1"))
-        for i, uri in enumerate(tries):
-            try:
-                return cls._connect(path, uri, timeout_s, cls._check_to_read)
-            except StoreError:
-                if i == len(tries) - 1:
-                    if wal.exists():
-                        raise StoreError(
-                            f"cannot read the database {path}: {why}, and reading the "
-                            f"writes left in {wal.name} needs {path.name}-shm created "
-                            "beside it; copy the folder somewhere writable and read it there"
-                        ) from None
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return cls._connect(path, _uri(path, mode="ro"), timeout_s, cls._check_to_read)
+        except StoreError:
+            wal = Path(f"{path}-wal")
+            if wal.exists():
+                raise StoreError(
+                    f"cannot read the database {path}: {why}, and reading the "
+                    f"writes left in {wal.name} needs {path.name}-shm created "
+                    "beside it; copy the folder somewhere writable and read it there"
+                ) from None
+        return cls._connect(
+            path, _uri(path, mode="ro", immutable="1"), timeout_s, cls._check_to_read
+        )
 
     @classmethod
     def _connect(
