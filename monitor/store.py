@@ -90,6 +90,11 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
 }
 VERSION = max(MIGRATIONS)
 
+# The longest a samples row can last (t to t + dur_s): its second's frames
+# each stand for the time to the next one, the last of them for up to
+# `sitting.max_gap_s`, which settings allow up to an hour.
+LONGEST_ROW_S = 3601.0
+
 
 def default_path() -> Path:
     return paths.data_dir() / DB_NAME
@@ -474,16 +479,22 @@ class Store:
         return DayRows(samples, bouts, breaks, alerts, ongoing)
 
     def span(self) -> tuple[float, float] | None:
-        """The first and last sample times, or None for an empty database."""
-        row = self.conn.execute("SELECT min(t), max(t + dur_s) FROM samples").fetchone()
+        """The first sample's start and the last one's end, or None for an empty database."""
+        # Read through the index on t, never a scan of the table: the row that
+        # ends last starts at most LONGEST_ROW_S before the last one starts.
+        row = self.conn.execute(
+            "SELECT (SELECT min(t) FROM samples), (SELECT max(t + dur_s) FROM samples "
+            "WHERE t >= (SELECT max(t) FROM samples) - ?)",
+            (LONGEST_ROW_S,),
+        ).fetchone()
         return None if row[0] is None else (row[0], row[1])
 
     def recorded_within(self, start: float, end: float) -> bool:
         """Whether any recorded second overlaps [start, end)."""
-        # A row stands for at most a second; the lower bound lets the index on t work.
+        # The lower bound lets the index on t work (see LONGEST_ROW_S).
         row = self.conn.execute(
             "SELECT 1 FROM samples WHERE t < ? AND t > ? AND t + dur_s > ? LIMIT 1",
-            (end, start - 60.0, start),
+            (end, start - LONGEST_ROW_S, start),
         ).fetchone()
         return row is not None
 

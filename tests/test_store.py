@@ -11,12 +11,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from simulated_day import AWAY, DRIFT, GOOD, SEATED, STANDING, run, settings, stretch
+from simulated_day import AWAY, DRIFT, GOOD, SEATED, STANDING, Core, run, settings, stretch
 
 from monitor import export
 from monitor.errors import StoreError
 from monitor.recorder import Recorder
-from monitor.store import VERSION, Store
+from monitor.settings import keys
+from monitor.store import LONGEST_ROW_S, VERSION, Store
 
 START = 1_790_000_000.0  # 2026-09-21, a Monday
 
@@ -323,6 +324,51 @@ def test_forget_and_export(tmp_path: Path) -> None:
             ]["flush_s"]
             == 5.0
         )
+
+
+def test_span_runs_from_the_first_start_to_the_last_end_through_the_index_on_t(
+    tmp_path: Path,
+) -> None:
+    config = settings()
+    with Store.open(tmp_path / "m.db") as store:
+        assert store.span() is None
+        run(recorder(store, START - 3600), [stretch(30, SEATED)], config)
+        # Frames 4 s apart, then one at 7.9 s stopped 0.05 s later: each frame
+        # stands for the time to the next, in its own second's row, so the row
+        # that starts last (second 7) is not the one that ends last (second 4).
+        rec, core = recorder(store), Core.of(config)
+        run(rec, [stretch(8, SEATED)], config, fps=0.25, close=False, core=core)
+        run(rec, [stretch(0.05, SEATED)], config, fps=20, t0=7.9, core=core)
+        rows = store.rows(START, START + 60).samples
+        assert [r.t - START for r in rows] == [0, 4, 7]
+        assert [r.dur_s for r in rows] == pytest.approx([4, 3.9, 0.05])
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        assert store.span() == pytest.approx((START - 3600, START + 7.9), abs=1e-6)
+        store.conn.set_trace_callback(None)
+        (sql,) = statements
+        plan = [r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+    assert not [step for step in plan if step.startswith("SCAN samples")], plan
+    assert sum("USING COVERING INDEX samples_t" in step for step in plan) == 2, plan  # min, max
+    assert "SEARCH samples USING INDEX samples_t (t>?)" in plan
+
+
+def test_a_row_longer_than_a_minute_is_found_overlapping(tmp_path: Path) -> None:
+    # Frames 100 s apart with max_gap_s at 120: second 0's row lasts 100 s.
+    with Store.open(tmp_path / "m.db") as store:
+        gap = {"max_gap_s": 120.0}
+        run(recorder(store, sitting=gap), [stretch(200, SEATED)], settings(sitting=gap), fps=0.01)
+        assert [(r.t - START, r.dur_s) for r in store.rows(START, START + 300).samples] == [
+            (0, 100),
+            (100, 100),
+        ]
+        assert store.recorded_within(START + 70, START + 80)
+        assert not store.recorded_within(START + 200, START + 300)
+
+
+def test_the_longest_row_covers_the_longest_gap_settings_allow() -> None:
+    # A row's last frame stands for up to sitting.max_gap_s after its second.
+    assert keys()["sitting.max_gap_s"].metadata["max"] + 1 <= LONGEST_ROW_S
 
 
 # --- reading without creating, and from read-only folders ----------------------
