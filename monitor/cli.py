@@ -24,6 +24,7 @@ from monitor.errors import MonitorError, ProfileError
 if TYPE_CHECKING:
     from monitor.profile import Profile
     from monitor.replay import Estimated
+    from monitor.store import Store
     from monitor.timeline import Timeline
 
 log = logging.getLogger("monitor")
@@ -75,6 +76,8 @@ def replay_command(args: argparse.Namespace) -> int:
     # Recording to a database is recording like `run`: one at a time, or the
     # day counts twice. Taken before the slow analysis, so a clash says so at once.
     with lock.recording(args.db, "replay") if args.db else nullcontext():
+        if args.db:
+            _refuse_recorded_early(args)
         timeline = replay.analyse(
             args.video, model, fps, settings, profile, calibrate=args.calibrate,
             progress_label="replay", on_calibration_error=calibration_failed,
@@ -209,6 +212,50 @@ def sound_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay_start(args: argparse.Namespace, store: Store, duration_s: float) -> float:
+    """When a replay of `duration_s` recorded into `store` starts.
+
+    `--start`, or now, or after what the database already has if later
+    (replays in a row). Refused if the database has any of that stretch: it
+    would be counted twice in the report.
+    """
+    import time
+
+    def stamp(t: float) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+
+    started_at = args.start
+    if started_at is None:
+        span = store.span()
+        started_at = max(time.time(), span[1] if span else 0.0)
+    if store.recorded_within(started_at, started_at + duration_s):
+        raise MonitorError(
+            f"{args.db} already has monitoring recorded between {stamp(started_at)} and "
+            f"{stamp(started_at + duration_s)} (a replay recorded before?); "
+            "choose another --start, or another --db"
+        )
+    return started_at
+
+
+def _refuse_recorded_early(args: argparse.Namespace) -> None:
+    """`_replay_start`'s refusal before the slow analysis, on the length the video claims.
+
+    The exact check follows the analysis (a truncated file claims more than it holds).
+    """
+    from monitor.sources import open_source
+    from monitor.store import Store, database_path
+
+    if not database_path(args.db).exists():
+        return  # nothing recorded there yet, and nothing is made before the analysis
+    source = open_source(args.video)
+    try:
+        claimed_s = float(getattr(source, "duration_s", 0.0))  # a camera claims none
+    finally:
+        source.close()
+    with Store.open(args.db, create=False) as store:
+        _replay_start(args, store, claimed_s)
+
+
 def _replay_into_store(
     args: argparse.Namespace,
     estimated: Estimated,
@@ -217,27 +264,12 @@ def _replay_into_store(
     model: str,
     calibrated: bool,
 ) -> Timeline:
-    import time
-
     from monitor import metrics, replay
     from monitor.recorder import Recorder
     from monitor.store import Store
 
-    def stamp(t: float) -> str:
-        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
-
     with Store.open(args.db) as store:
-        started_at = args.start
-        if started_at is None:  # now, or after what the database already has (replays)
-            span = store.span()
-            started_at = max(time.time(), span[1] if span else 0.0)
-        # The same stretch recorded twice would be counted twice in the report.
-        if store.recorded_within(started_at, started_at + estimated.duration_s):
-            raise MonitorError(
-                f"{args.db} already has monitoring recorded between {stamp(started_at)} and "
-                f"{stamp(started_at + estimated.duration_s)} (a replay recorded before?); "
-                "choose another --start, or another --db"
-            )
+        started_at = _replay_start(args, store, estimated.duration_s)
         if profile is not None and calibrated:
             store.add_calibration(started_at + args.calibrate[0], profile)
         recorder = Recorder(

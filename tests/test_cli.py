@@ -131,6 +131,42 @@ def test_replay_of_a_truncated_video_analyses_what_is_left(tmp_path):
     assert "truncated or damaged" in warnings[0]
 
 
+def test_a_stretch_already_recorded_is_refused_before_the_analysis(short_video, tmp_path):
+    env = cli_env(tmp_path)
+    db = tmp_path / "m.db"
+    first = run_cli("replay", short_video, "--db", db, "--start", "2026-10-23T09:00:00", env=env)
+    assert first.returncode == 0, first.stderr
+
+    def replay_patched(patch: str, start: str) -> subprocess.CompletedProcess[str]:
+        code = (
+            f"import sys; from monitor import cli, replay; {patch}; "
+            "sys.exit(cli.main(sys.argv[1:]))"
+        )
+        return subprocess.run(
+            [sys.executable, "-c", code, "replay", str(short_video), "--db", str(db),
+             "--start", start],
+            capture_output=True, text=True, env=env, cwd=REPO,
+        )  # fmt: skip
+
+    # The pose model is never reached: the length the video claims decides.
+    no_analysis = "replay.analyse = lambda *args, **kwargs: sys.exit(99)"
+    early = replay_patched(no_analysis, "2026-10-23T09:00:02")
+    assert (early.returncode, early.stdout) == (1, ""), early.stderr
+    assert early.stderr == (
+        f"posture-monitor: error: {db} already has monitoring recorded between "
+        "2026-10-23 09:00:02 and 2026-10-23 09:00:05 (a replay recorded before?); "
+        "choose another --start, or another --db\n"
+    )
+    # Without the early check, the exact one after the analysis says the same.
+    late = replay_patched("cli._refuse_recorded_early = lambda args: None", "2026-10-23T09:00:02")
+    assert late.returncode == 1 and late.stderr.splitlines()[-1] == early.stderr.strip()
+    assert "replay [" in late.stderr  # it did analyse
+    # A stretch the database does not have goes on to the analysis.
+    assert replay_patched(no_analysis, "2026-10-23T09:00:10").returncode == 99
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+
+
 # --- bad input: one line, status 1, no traceback ----------------------------------------------
 
 
