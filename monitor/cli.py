@@ -317,7 +317,7 @@ def report_command(args: argparse.Namespace) -> int:
 def data_command(args: argparse.Namespace) -> int:
     from datetime import datetime, time
 
-    from monitor import export
+    from monitor import export, lock
     from monitor.store import Store
 
     # --out and --before are required by the parser. Neither action creates a database.
@@ -329,7 +329,14 @@ def data_command(args: argparse.Namespace) -> int:
     tz = export.local_zone(args.tz)
     day = export.parse_day(args.before, tz)
     before = datetime.combine(day, time(0), tzinfo=tz).timestamp()
-    with Store.open(args.db, create=False) as store:
+    # Never under a recorder: its session may be deleted (a --before in the
+    # future), its writes may time out waiting on the VACUUM.
+    with (
+        Store.open(args.db, create=False) as store,
+        lock.recording(
+            args.db, "data forget", "stop it first, then run `posture-monitor data forget` again"
+        ),
+    ):
         removed = store.forget(before)
     print(f"deleted {removed} records from before {day.isoformat()} and compacted {store.path}")
     return 0

@@ -3,7 +3,8 @@
 Two monitors recording to one database would count the same day twice, so
 `run` and `replay --db` hold an exclusive flock(2) on `DB.lock` for as long
 as they record, and write their pid into it. A second one fails at once with
-that pid. Readers (`report`, `data export`) take no lock: SQLite's WAL lets
+that pid. `data forget` holds it while it deletes, so it never deletes under
+a recorder. Readers (`report`, `data export`) take no lock: SQLite's WAL lets
 them read while the recorder writes.
 
 The kernel drops a flock when the last descriptor of it closes, which
@@ -40,6 +41,9 @@ except ImportError:  # Windows has no flock: recording there is not guarded
 # instant waits this long for it rather than naming no pid.
 PID_WAIT_S = 0.5
 
+# What a refused recorder is told to do.
+RECORDING_ADVICE = "stop it first, or use --db for another database"
+
 
 def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".lock")
@@ -55,7 +59,7 @@ class Holder:
 
 def _holder(fd: int) -> Holder | None:
     """The live process named in the lock file, or None if it names none."""
-    fields = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
+    fields = os.pread(fd, 200, 0).decode("utf-8", "replace").split(maxsplit=1)
     try:
         pid = int(fields[0])
         if pid <= 0:  # kill(0) and kill(-1) would ask about whole groups
@@ -65,7 +69,7 @@ def _holder(fd: int) -> Holder | None:
         return None
     except PermissionError:  # alive, another user's (a shared database folder)
         pass
-    return Holder(pid, fields[1] if len(fields) > 1 else "")
+    return Holder(pid, fields[1].strip() if len(fields) > 1 else "")  # e.g. "data forget"
 
 
 def recorder(db: Path | None) -> Holder | None:
@@ -86,13 +90,13 @@ def recorder(db: Path | None) -> Holder | None:
         os.close(fd)
 
 
-def busy_message(db: Path, holder: Holder | None) -> str:
+def busy_message(db: Path, holder: Holder | None, advice: str = RECORDING_ADVICE) -> str:
     if holder is None:
         who = "another monitor"
     else:
         command = f", posture-monitor {holder.command}" if holder.command else ""
         who = f"another monitor (pid {holder.pid}{command})"
-    return f"{who} is already recording to {db}; stop it first, or use --db for another database"
+    return f"{who} is already recording to {db}; {advice}"
 
 
 class RecordingLock:
@@ -143,11 +147,12 @@ def _is_at(fd: int, path: Path) -> bool:
     return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
-def acquire(db: Path | None, command: str) -> RecordingLock:
+def acquire(db: Path | None, command: str, advice: str = RECORDING_ADVICE) -> RecordingLock:
     """Lock `db` (None: the default database) for recording by `command`.
 
-    Raises DatabaseBusy naming the holder's pid if another process records to
-    it, StoreError if the lock file cannot be made (a read-only folder).
+    Raises DatabaseBusy naming the holder's pid, and `advice`, if another
+    process records to it; StoreError if the lock file cannot be made (a
+    read-only folder).
     """
     db = database_path(db)
     path = lock_path(db.resolve())  # a symlink to the database shares its lock
@@ -166,7 +171,7 @@ def acquire(db: Path | None, command: str) -> RecordingLock:
                 time.sleep(0.02)
                 holder = _holder(fd)
             os.close(fd)
-            raise DatabaseBusy(busy_message(db, holder)) from None
+            raise DatabaseBusy(busy_message(db, holder, advice)) from None
         except OSError as exc:  # e.g. ENOLCK on a network file system without locks
             os.close(fd)
             raise StoreError(f"cannot lock {path} to record to {db} ({exc.strerror})") from None
@@ -182,9 +187,11 @@ def acquire(db: Path | None, command: str) -> RecordingLock:
 
 
 @contextmanager
-def recording(db: Path | None, command: str) -> Iterator[RecordingLock]:
+def recording(
+    db: Path | None, command: str, advice: str = RECORDING_ADVICE
+) -> Iterator[RecordingLock]:
     """Hold the recording lock on `db` for the block (see `acquire`)."""
-    held = acquire(db, command)
+    held = acquire(db, command, advice)
     try:
         yield held
     finally:

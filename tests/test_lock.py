@@ -11,15 +11,20 @@ import fcntl
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import REPO, cli_env, run_cli
+from simulated_day import SEATED, run, settings, stretch
 
-from monitor import lock
+from monitor import cli, lock
+from monitor.arguments import build_parser
 from monitor.errors import DatabaseBusy, StoreError
+from monitor.recorder import Recorder
+from monitor.store import Store
 
 
 def test_a_second_recorder_is_refused_with_the_holders_pid_until_the_first_lets_go(
@@ -187,3 +192,59 @@ def test_pause_and_snooze_say_when_no_monitor_is_running(tmp_path: Path) -> None
         result = run_cli("pause", "10m", env=env)
     assert result.returncode == 0 and result.stdout.startswith("paused until ")
     assert nobody not in result.stdout
+
+
+# --- data forget: a writer that is not a recorder ---------------------------------
+
+
+def _recorded(db: Path) -> None:
+    """30 s recorded on 2026-09-21."""
+    with Store.open(db) as store:
+        rec = Recorder(store, source="sim", model="full", settings=settings(),
+                       started_at=1_790_000_000.0)  # fmt: skip
+        run(rec, [stretch(30, SEATED)], settings())
+
+
+def _samples(db: Path) -> int:
+    with sqlite3.connect(db) as con:
+        return con.execute("SELECT count(*) FROM samples").fetchone()[0]
+
+
+FORGET = ["data", "forget", "--before", "2026-10-01", "--tz", "UTC", "--db"]
+
+
+def test_data_forget_is_refused_while_a_monitor_records(tmp_path: Path) -> None:
+    db, env = tmp_path / "m.db", cli_env(tmp_path)
+    _recorded(db)
+    with lock.recording(db, "run"):
+        refused = run_cli(*FORGET, db, env=env)
+    assert (refused.returncode, refused.stdout) == (1, ""), refused.stderr
+    assert refused.stderr == (
+        f"posture-monitor: error: another monitor (pid {os.getpid()}, posture-monitor run) is "
+        f"already recording to {db}; stop it first, then run `posture-monitor data forget` again\n"
+    )
+    assert _samples(db) == 30
+    done = run_cli(*FORGET, db, env=env)
+    assert done.returncode == 0 and done.stdout.startswith("deleted "), done.stderr
+    assert _samples(db) == 0
+    assert not lock.lock_path(db).exists()  # let go of, cleanly
+
+
+def test_data_forget_holds_the_lock_while_it_deletes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "m.db"
+    _recorded(db)
+    holders, delete = [], Store.forget
+
+    def forget(store: Store, before: float, vacuum: bool = True) -> int:
+        holders.append(lock.recorder(db))
+        with pytest.raises(DatabaseBusy, match="posture-monitor data forget"):
+            lock.acquire(db, "run")  # a monitor starting now is kept out
+        return delete(store, before, vacuum)
+
+    monkeypatch.setattr(Store, "forget", forget)
+    assert cli.data_command(build_parser().parse_args([*FORGET, str(db)])) == 0
+    assert holders == [lock.Holder(os.getpid(), "data forget")]
+    assert _samples(db) == 0
+    assert not lock.lock_path(db).exists()
