@@ -66,9 +66,11 @@ class Sitting:
 
 @dataclass(frozen=True)
 class Alerts:
-    break_after_s: float = _opt(3000.0, "continuous sitting before a break alert", 0, 86400)
+    # Minima above 0: a 0 would alert the moment one sits down, or make a snooze
+    # do nothing, and could be misread as "off". Short test values (0.5 s) stay valid.
+    break_after_s: float = _opt(3000.0, "continuous sitting before a break alert", 0.1, 86400)
     break_repeat_s: float = _opt(600.0, "repeat the break alert this often while seated", 1, 86400)
-    snooze_s: float = _opt(900.0, "how long a snooze postpones the next alert", 0, 86400)
+    snooze_s: float = _opt(900.0, "how long a snooze postpones the next alert", 1, 86400)
 
 
 @dataclass(frozen=True)
