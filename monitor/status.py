@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from monitor.posture import RECALIBRATE
 from monitor.timeline import PostureState, Presence
 from monitor.tracker import Step
@@ -46,8 +48,11 @@ def status_line(step: Step | None, rate_fps: float, note: str = "") -> str:
     if step.sitting_s > 0:
         parts.append(f"sitting {clock_text(step.sitting_s)}")
     if step.break_due_in_s is not None:
+        # The countdown rounds up while the sitting time rounds down, so the two
+        # shown add up to the whole seconds from the bout's start to the alert
+        # (0:01 + 49:59, not 0:01 + 49:58), and "break in 0:00" never shows.
         due = step.break_due_in_s
-        parts.append("break due now" if due <= 0 else f"break in {clock_text(due)}")
+        parts.append("break due now" if due <= 0 else f"break in {clock_text(math.ceil(due))}")
     posture = posture_text(step)
     if posture:
         parts.append(posture)

@@ -454,6 +454,32 @@ def test_status_line(presence, posture, issues, notes, sitting_s, due_s, expecte
     assert status_line(step, 2.0) == expected
 
 
+def _seconds(clock: str) -> int:
+    total = 0
+    for part in clock.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+@pytest.mark.parametrize("after_s", [600.0, 3000.0, 7200.0])
+@pytest.mark.parametrize("t", [0.0, 0.001, 0.5, 1.0, 1.25, 59.999, 300.5, 599.75])
+def test_status_sitting_and_break_in_add_up_to_break_after(after_s: float, t: float) -> None:
+    step = Step(
+        TimelineSample(t, Presence.SEATED, PostureState.GOOD, (), {}),
+        sitting_s=t,
+        break_due_in_s=after_s - t,
+    )
+    parts = dict(p.rsplit(" ", 1) for p in status_line(step, 2.0).split(" | ")[1:-2])
+    assert _seconds(parts.get("sitting", "0")) + _seconds(parts["break in"]) == after_s
+
+
+def test_status_counts_down_to_0_01_then_due_now_never_0_00() -> None:
+    sample = TimelineSample(0.0, Presence.SEATED, PostureState.GOOD, (), {})
+    lines = [status_line(Step(sample, sitting_s=600 - d, break_due_in_s=d), 2.0) for d in (0.5, 0)]
+    assert "sitting 9:59 | break in 0:01 |" in lines[0]
+    assert "sitting 10:00 | break due now |" in lines[1]
+
+
 def test_status_without_a_step_is_unknown_with_the_reason() -> None:
     assert status_line(None, 2.0) == "starting | 2.0 fps"
     assert status_line(None, 0.5, "paused until 14:30") == "unknown | paused until 14:30 | 0.5 fps"
