@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 PAUSED = "paused"
 OUTSIDE_HOURS = "outside working hours"
@@ -77,16 +77,6 @@ class QuietTime:
     @classmethod
     def from_text(cls, quiet: bool = False, working_hours: str = "") -> QuietTime:
         return cls(quiet=quiet, hours=parse_hours(working_hours))
-
-    def pause(self, for_s: float, now: datetime) -> datetime:
-        """Mute everything until `now + for_s`; returns when sound resumes."""
-        if for_s <= 0:
-            raise ValueError(f"for_s={for_s!r}: a pause must last more than 0 s")
-        self.paused_until = now + timedelta(seconds=for_s)
-        return self.paused_until
-
-    def resume(self) -> None:
-        self.paused_until = None
 
     def reason_muted(self, now: datetime) -> str | None:
         """Why an alert at `now` must not sound, strictest first; None if it may."""

@@ -72,21 +72,12 @@ def test_bad_working_hours(text: str, error: str) -> None:
 
 
 def test_pause_resumes_by_itself() -> None:
-    policy = QuietTime()
-    assert policy.reason_muted(at("10:00")) is None
-    until = policy.pause(30 * 60, at("10:00"))
-    assert until == at("10:30")
+    assert QuietTime().reason_muted(at("10:00")) is None
+    policy = QuietTime(paused_until=at("10:30"))
     assert policy.reason_muted(at("10:01")) == PAUSED
     assert policy.reason_muted(at("10:29")) == PAUSED
     assert policy.reason_muted(at("10:30")) is None  # over: sound again
     assert policy.paused_until is None
-
-
-def test_resume_ends_a_pause_early() -> None:
-    policy = QuietTime()
-    policy.pause(3600, at("10:00"))
-    policy.resume()
-    assert policy.reason_muted(at("10:05")) is None
 
 
 @pytest.mark.parametrize(
@@ -111,17 +102,12 @@ def test_strictest_reason_wins_and_only_quiet_keeps_notifications() -> None:
     policy = QuietTime.from_text(quiet=True, working_hours="09:00-17:00")
     assert policy.reason_muted(at("10:00")) == QUIET
     assert policy.reason_muted(at("18:00")) == OUTSIDE_HOURS
-    policy.pause(600, at("18:00"))
+    policy.paused_until = at("18:10")
     assert policy.reason_muted(at("18:05")) == PAUSED
     assert policy.keeps_notifications(None)
     assert policy.keeps_notifications(QUIET)
     assert not policy.keeps_notifications(PAUSED)
     assert not policy.keeps_notifications(OUTSIDE_HOURS)
-
-
-def test_pause_must_last() -> None:
-    with pytest.raises(ValueError, match="for_s=0"):
-        QuietTime().pause(0, at("10:00"))
 
 
 def test_sound_settings_are_validated_at_load(tmp_path: Path) -> None:
