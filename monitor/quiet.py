@@ -1,10 +1,10 @@
 """Quiet time: when an alert may make a sound, as a pure policy over wall-clock time.
 
-Three things mute a chime: a pause (`pause 30m` for a meeting) that resumes
-by itself, working hours outside which alerts stay silent, and the quiet flag
-(`--quiet`). Muted alerts are still recorded by the caller; only the quiet
-flag keeps the desktop notification, because a pause or the evening means
-"leave me alone", while quiet means "no noise".
+Two things mute a chime: working hours outside which alerts stay silent, and
+the quiet flag (`--quiet`). Muted alerts are still recorded by the caller;
+only the quiet flag keeps the desktop notification, because the evening means
+"leave me alone", while quiet means "no noise". A pause (`pause 30m`) needs
+no policy here: the live monitor releases the camera and raises no alerts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
-PAUSED = "paused"
 OUTSIDE_HOURS = "outside working hours"
 QUIET = "quiet"
 
@@ -72,7 +71,6 @@ class QuietTime:
 
     quiet: bool = False
     hours: tuple[Span, ...] = ()
-    paused_until: datetime | None = None
 
     @classmethod
     def from_text(cls, quiet: bool = False, working_hours: str = "") -> QuietTime:
@@ -80,10 +78,6 @@ class QuietTime:
 
     def reason_muted(self, now: datetime) -> str | None:
         """Why an alert at `now` must not sound, strictest first; None if it may."""
-        if self.paused_until is not None:
-            if now < self.paused_until:
-                return PAUSED
-            self.paused_until = None  # the pause is over: resume by itself
         if self.hours and not any(_within(now.time(), span) for span in self.hours):
             return OUTSIDE_HOURS
         if self.quiet:
@@ -91,5 +85,5 @@ class QuietTime:
         return None
 
     def keeps_notifications(self, reason: str | None) -> bool:
-        """Quiet mutes only the sound; a pause or the evening mutes the notification too."""
+        """Quiet mutes only the sound; the evening mutes the notification too."""
         return reason in (None, QUIET)

@@ -9,7 +9,7 @@ import pytest
 
 from monitor import quiet, settings
 from monitor.errors import SettingsError
-from monitor.quiet import OUTSIDE_HOURS, PAUSED, QUIET, QuietTime
+from monitor.quiet import OUTSIDE_HOURS, QUIET, QuietTime
 
 
 def at(hh_mm: str) -> datetime:
@@ -71,15 +71,6 @@ def test_bad_working_hours(text: str, error: str) -> None:
         quiet.parse_hours(text)
 
 
-def test_pause_resumes_by_itself() -> None:
-    assert QuietTime().reason_muted(at("10:00")) is None
-    policy = QuietTime(paused_until=at("10:30"))
-    assert policy.reason_muted(at("10:01")) == PAUSED
-    assert policy.reason_muted(at("10:29")) == PAUSED
-    assert policy.reason_muted(at("10:30")) is None  # over: sound again
-    assert policy.paused_until is None
-
-
 @pytest.mark.parametrize(
     ("hours", "now", "reason"),
     [
@@ -102,11 +93,8 @@ def test_strictest_reason_wins_and_only_quiet_keeps_notifications() -> None:
     policy = QuietTime.from_text(quiet=True, working_hours="09:00-17:00")
     assert policy.reason_muted(at("10:00")) == QUIET
     assert policy.reason_muted(at("18:00")) == OUTSIDE_HOURS
-    policy.paused_until = at("18:10")
-    assert policy.reason_muted(at("18:05")) == PAUSED
     assert policy.keeps_notifications(None)
     assert policy.keeps_notifications(QUIET)
-    assert not policy.keeps_notifications(PAUSED)
     assert not policy.keeps_notifications(OUTSIDE_HOURS)
 
 

@@ -301,7 +301,6 @@ def test_announce_never_raises() -> None:
     ("policy", "sound_kw", "result", "notified"),
     [
         (QuietTime(quiet=True), {}, "muted: quiet", True),
-        (QuietTime(paused_until=datetime(2025, 3, 4, 11)), {}, "muted: paused", False),
         (QuietTime.from_text(working_hours="09:00-10:00"), {}, f"muted: {OUTSIDE_HOURS}", False),
         (QuietTime(), {"enabled": False}, "muted: sound off", True),
         (QuietTime(), {}, "played", True),
