@@ -33,6 +33,7 @@ def guided(
     countdown: int = 3,
     say: Callable[[str], None] = print,
     sleep: Callable[[float], None] = time.sleep,
+    mirrored: bool = False,
 ) -> tuple[Profile, Path]:
     # A bad name or a folder that cannot take the profile fails before the camera opens.
     target = profiles.writable(name_or_path)
@@ -45,7 +46,8 @@ def guided(
     say(f"Collecting {seconds:g} s of samples…")
     samples: list[PoseSample] = []
     try:
-        with PoseEstimator(model, stills=source.stills) as estimator:
+        # The same sides as `run` sees, or the baseline's tilts would have the other sign.
+        with PoseEstimator(model, stills=source.stills, mirrored=mirrored) as estimator:
             first: float | None = None
             for frame in source.frames(CALIBRATION_FPS):
                 if frame.t_s < start_s:

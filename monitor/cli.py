@@ -96,8 +96,9 @@ def calibrate_command(args: argparse.Namespace) -> int:
     settings = load_settings(args).settings
     seconds = args.seconds or settings.posture.calibrate_s
     profile, path = calibrate.guided(
-        args.source, args.profile, _model(args), seconds, args.start, args.countdown
-    )
+        args.source, args.profile, _model(args), seconds, args.start, args.countdown,
+        mirrored=settings.camera.mirrored,
+    )  # fmt: skip
     print(
         f"saved profile '{profile.name}' ({profile.view.value} view, {profile.samples} "
         f"samples, {len(profile.baseline)} metrics) to {path}"

@@ -19,7 +19,7 @@ import numpy as np
 
 from monitor.errors import ModelError
 from monitor.exposure import lift_dark
-from monitor.landmarks import COUNT
+from monitor.landmarks import COUNT, Landmark
 from monitor.sample import VISIBILITY, PoseSample, X, Y
 
 # Quiet MediaPipe's native start-up chatter unless the user wants it.
@@ -32,6 +32,22 @@ from mediapipe.tasks.python import BaseOptions, vision
 # Up to this many figures are found so that a passer-by can be told apart
 # from the user, who is the largest, most central one.
 MAX_PEOPLE = 2
+
+
+def _twin(landmark: Landmark) -> Landmark:
+    """The same landmark on the other side of the body (itself if it has none)."""
+    name = landmark.name
+    if "LEFT" in name:
+        return Landmark[name.replace("LEFT", "RIGHT")]
+    if "RIGHT" in name:
+        return Landmark[name.replace("RIGHT", "LEFT")]
+    return landmark
+
+
+# Row order that swaps every left landmark with its right twin. MediaPipe names
+# sides from the image as if it were not mirrored, so in a selfie view the
+# person's left shoulder comes out as RIGHT_SHOULDER.
+MIRROR_ORDER = np.array([_twin(lm) for lm in Landmark], dtype=np.intp)
 
 
 @contextlib.contextmanager
@@ -94,10 +110,27 @@ def main_figure(figures: list[np.ndarray]) -> int:
     return int(np.argmax([score(f) for f in figures]))
 
 
+def _unmirror(points: np.ndarray, world: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The person's own sides in a mirrored picture: the image points stay
+    where they are (the preview still lines up) but trade names; the world
+    body, a mirror image of the real one, is reflected back in x."""
+    if world is not None:
+        world = world[MIRROR_ORDER]
+        world[:, X] = -world[:, X]
+    return points[MIRROR_ORDER], world
+
+
 class PoseEstimator:
     """A warm PoseLandmarker: load once, then `estimate(t_s, bgr)` per frame."""
 
-    def __init__(self, model_path: Path, *, stills: bool = False, max_people: int = MAX_PEOPLE):
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        stills: bool = False,
+        max_people: int = MAX_PEOPLE,
+        mirrored: bool = False,
+    ):
         mode = vision.RunningMode.IMAGE if stills else vision.RunningMode.VIDEO
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
@@ -115,6 +148,7 @@ class PoseEstimator:
             ) from None
         self.model_path = model_path
         self.stills = stills
+        self.mirrored = mirrored
         self._last_ms = -1
         self._warm = False
         self._rgb: np.ndarray | None = None  # reused: a fresh 1 MB a frame costs page faults
@@ -144,10 +178,13 @@ class PoseEstimator:
             return PoseSample(t_s, width, height)
         figures = [_to_array(lms, with_scores=True) for lms in result.pose_landmarks]
         chosen = main_figure(figures)
+        points = figures[chosen]
         world = None
         if result.pose_world_landmarks and len(result.pose_world_landmarks) > chosen:
             world = _to_array(result.pose_world_landmarks[chosen], with_scores=False)
-        return PoseSample(t_s, width, height, figures[chosen], world)
+        if self.mirrored:
+            points, world = _unmirror(points, world)
+        return PoseSample(t_s, width, height, points, world)
 
     def close(self) -> None:
         if self._landmarker is not None:

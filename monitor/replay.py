@@ -44,12 +44,17 @@ Track = Callable[[Estimated, Profile | None], Timeline]
 
 
 def estimate(
-    source: FrameSource, model_path: Path, max_fps: float | None, progress: Progress | None = None
+    source: FrameSource,
+    model_path: Path,
+    max_fps: float | None,
+    progress: Progress | None = None,
+    mirrored: bool = False,
 ) -> Estimated:
-    """Run the pose model over the source's frames (at most `max_fps` a second)."""
+    """Run the pose model over the source's frames (at most `max_fps` a second);
+    `mirrored` as the camera.mirrored setting."""
     duration = float(getattr(source, "duration_s", 0.0))
     samples: list[PoseSample] = []
-    with PoseEstimator(model_path, stills=source.stills) as estimator:
+    with PoseEstimator(model_path, stills=source.stills, mirrored=mirrored) as estimator:
         for frame in source.frames(max_fps):
             samples.append(estimator.estimate(frame.t_s, frame.image))
             if progress:
@@ -100,7 +105,11 @@ def track(
 
 
 def estimate_video(
-    video: str, model_path: Path, max_fps: float | None, progress_label: str | None = None
+    video: str,
+    model_path: Path,
+    max_fps: float | None,
+    progress_label: str | None = None,
+    mirrored: bool = False,
 ) -> Estimated:
     """`estimate` over a recording (or a folder of stills) named by path.
 
@@ -109,7 +118,7 @@ def estimate_video(
     source = open_source(video)
     try:
         progress = stderr_progress(progress_label) if progress_label is not None else None
-        return estimate(source, model_path, max_fps, progress)
+        return estimate(source, model_path, max_fps, progress, mirrored)
     finally:
         source.close()
         if progress_label is not None:
@@ -165,7 +174,7 @@ def analyse(
 ) -> Timeline:
     """A recording's timeline: estimate its poses (`estimate_video`), then
     calibrate and track them (`timeline_of`, which explains the rest)."""
-    estimated = estimate_video(video, model_path, max_fps, progress_label)
+    estimated = estimate_video(video, model_path, max_fps, progress_label, settings.camera.mirrored)
     return timeline_of(
         estimated, settings, profile, calibrate, name, on_calibration_error, track_with
     )

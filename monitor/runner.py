@@ -99,7 +99,9 @@ def offer_calibration(source: str, name: str, model: Path, settings: Settings) -
         return None
     from monitor import calibrate
 
-    profile, path = calibrate.guided(source, name, model, settings.posture.calibrate_s)
+    profile, path = calibrate.guided(
+        source, name, model, settings.posture.calibrate_s, mirrored=settings.camera.mirrored
+    )
     print(f"saved profile to {path}")
     return profile
 
@@ -142,7 +144,7 @@ def run(
 
         stack.enter_context(file_logging(log_file()))
         stack.enter_context(stop_on_signals(stop))  # before the slow start-up
-        estimator = stack.enter_context(PoseEstimator(model))
+        estimator = stack.enter_context(PoseEstimator(model, mirrored=settings.camera.mirrored))
         origin = time.time()
         recorder = _recorder(stack, db, source, model, profile, settings, origin)
         announcer = _announcer(settings, quiet)

@@ -38,6 +38,15 @@ def _opt(
 
 
 @dataclass(frozen=True)
+class Camera:
+    # MediaPipe names left and right from the picture as seen, so a selfie view
+    # swaps them, and with them the sign of the tilts (lean_left for lean_right).
+    mirrored: bool = _opt(
+        False, "the camera's image is mirrored (a selfie view): left and right are swapped back"
+    )
+
+
+@dataclass(frozen=True)
 class Sampling:
     fps: float = _opt(2.0, "analysed frames a second (and replay's default rate)", 0.05, 60)
     steady_fps: float = _opt(
@@ -109,6 +118,7 @@ class Storage:
 
 @dataclass(frozen=True)
 class Settings:
+    camera: Camera = field(default_factory=Camera)
     sampling: Sampling = field(default_factory=Sampling)
     presence: Presence = field(default_factory=Presence)
     sitting: Sitting = field(default_factory=Sitting)

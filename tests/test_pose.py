@@ -5,6 +5,10 @@ change moves them, find out why before touching a tolerance):
 frailty_chair_stands at 5 fps: the person is present in 48 of 48 frames;
 nose x of a mirrored still vs width - nose x of the original: 1.0, 2.0 and
 0.5 % of the width for the three pairs below, 1.1 % for an exact cv2.flip.
+deepa_interview's first frame: shoulder tilt -3.66 deg, head tilt -1.77 deg;
+its cv2.flip +4.50 and +3.35 as MediaPipe names the sides, -4.50 and -3.35
+with mirrored=True, whose left shoulder x is 1.0 % of the width off the
+original's mirrored (1.5 % on average over the clip, never over 2.2 %).
 The `_flip` stills are separate photos taken mirrored, not pixel mirrors
 (hunchback_hf's pair sits 10 % further along the chair, so it is left out).
 """
@@ -17,12 +21,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import DATA, FULL_MODEL, estimated
+from conftest import DATA, FULL_MODEL, clip, estimated
 
 import monitor.pose
+from monitor import calibrate, replay, settings
+from monitor.errors import SettingsError
 from monitor.landmarks import COUNT
 from monitor.landmarks import Landmark as L
-from monitor.pose import PoseEstimator, main_figure
+from monitor.metrics import front_metrics
+from monitor.pose import MIRROR_ORDER, PoseEstimator, main_figure
 from monitor.sample import PRESENCE, VISIBILITY, PoseSample, X, Y
 
 STILLS = DATA / "stills" / "nvinayvarma"
@@ -106,6 +113,101 @@ def test_in_a_front_view_the_nose_is_above_the_shoulders_and_between_the_ears(
     assert ears[0] < nose[0] < ears[1]
     # facing the camera, the person's left shoulder is on the image's right
     assert shoulders[0][0] > shoulders[1][0]
+
+
+# --- a mirrored (selfie) camera ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def front_frame() -> np.ndarray:
+    """The first frame of a laptop webcam: facing it, shoulders clearly not level."""
+    capture = cv2.VideoCapture(str(clip("front/deepa_interview.mp4")))
+    ok, image = capture.read()
+    capture.release()
+    assert ok
+    return image
+
+
+@pytest.mark.parametrize(
+    ("landmark", "twin"),
+    [
+        (L.NOSE, L.NOSE),
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        (L.RIGHT_SHOULDER, L.LEFT_SHOULDER),
+        (L.MOUTH_LEFT, L.MOUTH_RIGHT),
+        (L.RIGHT_FOOT_INDEX, L.LEFT_FOOT_INDEX),
+    ],
+)
+def test_mirroring_swaps_each_landmark_with_its_twin(landmark, twin):
+    assert MIRROR_ORDER[landmark] == twin
+    assert sorted(MIRROR_ORDER) == list(range(COUNT))  # a permutation
+    assert (MIRROR_ORDER[MIRROR_ORDER] == np.arange(COUNT)).all()  # undone by itself
+
+
+def test_a_mirrored_camera_keeps_the_persons_own_left_and_right(stills_estimator, front_frame):
+    original = stills_estimator.estimate(0.0, front_frame)
+    flipped = cv2.flip(front_frame, 1)  # what a selfie camera shows
+    as_named = stills_estimator.estimate(0.0, flipped)
+    with PoseEstimator(FULL_MODEL, stills=True, mirrored=True) as estimator:
+        mirrored = estimator.estimate(0.0, flipped)
+    # The person's left shoulder, where it is in the mirrored picture
+    assert mirrored.image[L.LEFT_SHOULDER, X] == pytest.approx(
+        1 - original.image[L.LEFT_SHOULDER, X], abs=0.02
+    )
+    tilt = front_metrics(original)
+    assert abs(tilt["shoulder_tilt_deg"]) > 1  # else the signs below prove nothing
+    for key in ("shoulder_tilt_deg", "head_tilt_deg"):
+        assert np.sign(front_metrics(mirrored)[key]) == np.sign(tilt[key]), key
+        assert np.sign(front_metrics(as_named)[key]) == -np.sign(tilt[key]), key  # the bug
+    assert front_metrics(mirrored)["shoulder_tilt_deg"] == pytest.approx(
+        tilt["shoulder_tilt_deg"], abs=1.5
+    )
+    # The world body is reflected back: the left shoulder on the same side of the hips
+    assert mirrored.world is not None and original.world is not None
+    left_x = mirrored.world[L.LEFT_SHOULDER, X], original.world[L.LEFT_SHOULDER, X]
+    assert np.sign(left_x[0]) == np.sign(left_x[1])
+
+
+def test_camera_mirrored_reaches_replay_and_calibration(front_frame, tmp_path):
+    folder = tmp_path / "selfie"
+    folder.mkdir()
+    for k in range(3):  # calibration wants a few samples
+        cv2.imwrite(str(folder / f"{k}.png"), cv2.flip(front_frame, 1))
+    selfie = settings.load(tmp_path / "none.toml", ["camera.mirrored=true"]).settings
+    timeline = replay.analyse(str(folder), FULL_MODEL, None, selfie)
+    assert timeline.samples[0].metrics["shoulder_tilt_deg"] < -1  # as in the unflipped frame
+    profile, _ = calibrate.guided(
+        str(folder), str(tmp_path / "p.json"), FULL_MODEL, 5.0, say=lambda _: None, mirrored=True
+    )
+    assert profile.baseline["shoulder_tilt_deg"].mean < -1
+
+
+def test_camera_mirrored_loads_from_the_file_and_the_command_line(tmp_path):
+    assert settings.DEFAULTS.camera.mirrored is False
+    path = tmp_path / "config.toml"
+    path.write_text("[camera]\nmirrored = true\n")
+    loaded = settings.load(path)
+    assert loaded.settings.camera.mirrored is True
+    assert loaded.sources["camera.mirrored"] == "file"
+    loaded = settings.load(path, ["camera.mirrored=false"])
+    assert loaded.settings.camera.mirrored is False
+    assert loaded.sources["camera.mirrored"] == "command line"
+
+
+@pytest.mark.parametrize(
+    ("text", "assignments", "error"),
+    [
+        ('[camera]\nmirrored = "on"\n', [], "camera.mirrored = 'on': expected true or false"),
+        ("[camera]\nmirrored = 1\n", [], "camera.mirrored = 1: expected true or false"),
+        ("", ["camera.mirrored=maybe"], "camera.mirrored = 'maybe': expected true or false"),
+    ],
+)
+def test_camera_mirrored_must_be_true_or_false(tmp_path, text, assignments, error):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as info:
+        settings.load(path, assignments)
+    assert str(info.value) == error
 
 
 # --- nobody there ----------------------------------------------------------------------------
