@@ -68,14 +68,20 @@ LOWER_BODY = frozenset(
     )
 )
 
-# Left/right pairs as (left, right), for side selection and mirroring.
-PAIRS = (
-    (Landmark.LEFT_EAR, Landmark.RIGHT_EAR),
-    (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
-    (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-    (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
-    (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
-)
+
+def _twin(landmark: Landmark) -> Landmark:
+    """The same landmark on the other side of the body (itself if it has none)."""
+    name = landmark.name
+    if "LEFT" in name:
+        return Landmark[name.replace("LEFT", "RIGHT")]
+    if "RIGHT" in name:
+        return Landmark[name.replace("RIGHT", "LEFT")]
+    return landmark
+
+
+# Each landmark's twin, by index: MediaPipe names the sides from the image as
+# if it were not mirrored, so a mirrored (selfie) view needs them swapped.
+TWINS = tuple(_twin(lm) for lm in Landmark)
 
 # Skeleton edges for drawing the preview.
 CONNECTIONS = (

@@ -19,7 +19,7 @@ import numpy as np
 
 from monitor.errors import ModelError
 from monitor.exposure import lift_dark
-from monitor.landmarks import COUNT, Landmark
+from monitor.landmarks import COUNT, TWINS
 from monitor.sample import VISIBILITY, PoseSample, X, Y
 
 # Quiet MediaPipe's native start-up chatter unless the user wants it.
@@ -34,20 +34,9 @@ from mediapipe.tasks.python import BaseOptions, vision
 MAX_PEOPLE = 2
 
 
-def _twin(landmark: Landmark) -> Landmark:
-    """The same landmark on the other side of the body (itself if it has none)."""
-    name = landmark.name
-    if "LEFT" in name:
-        return Landmark[name.replace("LEFT", "RIGHT")]
-    if "RIGHT" in name:
-        return Landmark[name.replace("RIGHT", "LEFT")]
-    return landmark
-
-
-# Row order that swaps every left landmark with its right twin. MediaPipe names
-# sides from the image as if it were not mirrored, so in a selfie view the
-# person's left shoulder comes out as RIGHT_SHOULDER.
-MIRROR_ORDER = np.array([_twin(lm) for lm in Landmark], dtype=np.intp)
+# Row order that swaps every left landmark with its right twin: in a selfie
+# view the person's left shoulder comes out as RIGHT_SHOULDER.
+MIRROR_ORDER = np.array(TWINS, dtype=np.intp)
 
 
 @contextlib.contextmanager
