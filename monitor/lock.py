@@ -44,6 +44,9 @@ PID_WAIT_S = 0.5
 # What a refused recorder is told to do.
 RECORDING_ADVICE = "stop it first, or use --db for another database"
 
+# Lock holders that record for as long as they run ("" from an older version).
+RECORDERS = ("run", "replay", "")
+
 
 def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".lock")
@@ -92,11 +95,14 @@ def recorder(db: Path | None) -> Holder | None:
 
 def busy_message(db: Path, holder: Holder | None, advice: str = RECORDING_ADVICE) -> str:
     if holder is None:
-        who = "another monitor"
-    else:
-        command = f", posture-monitor {holder.command}" if holder.command else ""
-        who = f"another monitor (pid {holder.pid}{command})"
-    return f"{who} is already recording to {db}; {advice}"
+        return f"another monitor is already recording to {db}; {advice}"
+    if holder.command not in RECORDERS:  # a short task, e.g. `data forget` deleting
+        return (
+            f"posture-monitor {holder.command} (pid {holder.pid}) is changing {db} now; "
+            "try again when it has finished"
+        )
+    command = f", posture-monitor {holder.command}" if holder.command else ""
+    return f"another monitor (pid {holder.pid}{command}) is already recording to {db}; {advice}"
 
 
 class RecordingLock:
@@ -134,7 +140,7 @@ def _open(db: Path, path: Path) -> int:
             with suppress(OSError):
                 return os.open(path, os.O_RDONLY)
         raise StoreError(
-            f"cannot record to {db}: cannot create its lock file {path} ({exc.strerror})"
+            f"cannot lock {db}: cannot create its lock file {path} ({exc.strerror})"
         ) from None
 
 
@@ -174,7 +180,7 @@ def acquire(db: Path | None, command: str, advice: str = RECORDING_ADVICE) -> Re
             raise DatabaseBusy(busy_message(db, holder, advice)) from None
         except OSError as exc:  # e.g. ENOLCK on a network file system without locks
             os.close(fd)
-            raise StoreError(f"cannot lock {path} to record to {db} ({exc.strerror})") from None
+            raise StoreError(f"cannot lock {db} through {path} ({exc.strerror})") from None
         if _is_at(fd, path):
             break
         os.close(fd)  # the holder removed it as it stopped: lock the file there now

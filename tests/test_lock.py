@@ -100,7 +100,7 @@ def test_a_lock_file_removed_by_a_stopping_holder_is_not_trusted(tmp_path: Path)
 @pytest.mark.parametrize(
     ("where", "words"),
     [
-        ("a-file/m.db", "cannot record to {tmp}/a-file/m.db: cannot create its lock file"),
+        ("a-file/m.db", "cannot lock {tmp}/a-file/m.db: cannot create its lock file"),
         ("a-folder", "database path {tmp}/a-folder is a folder; give a file name"),
     ],
 )
@@ -239,8 +239,12 @@ def test_data_forget_holds_the_lock_while_it_deletes(
 
     def forget(store: Store, before: float, vacuum: bool = True) -> int:
         holders.append(lock.recorder(db))
-        with pytest.raises(DatabaseBusy, match="posture-monitor data forget"):
+        with pytest.raises(DatabaseBusy) as refused:
             lock.acquire(db, "run")  # a monitor starting now is kept out
+        assert str(refused.value) == (  # told to wait, not to stop a monitor
+            f"posture-monitor data forget (pid {os.getpid()}) is changing {db} now; "
+            "try again when it has finished"
+        )
         return delete(store, before, vacuum)
 
     monkeypatch.setattr(Store, "forget", forget)
