@@ -65,7 +65,7 @@ def _within(now: time, span: Span) -> bool:
     return now >= start or now < end  # crosses midnight
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuietTime:
     """Whether an alert at a given wall-clock time may sound, and why not."""
 
