@@ -65,5 +65,5 @@ def guided(
         raise ProfileError(
             f"no frames after {start_s:g} s in {source_spec}; nothing to calibrate from"
         )
-    profile = profiles.build(samples, target.stem)
+    profile = profiles.build(samples, target.stem, mirrored)
     return profile, profiles.save(profile, str(target))

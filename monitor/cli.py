@@ -58,7 +58,8 @@ def replay_command(args: argparse.Namespace) -> int:
 
     settings = load_settings(args).settings
     model = _model(args)
-    profile = profiles.load(args.profile) if args.profile else None
+    # A profile of the other mirroring is refused: its tilts would have the other sign.
+    profile = profiles.load(args.profile, settings.camera.mirrored) if args.profile else None
     fps = settings.sampling.fps if args.fps is None else (args.fps or None)
 
     def calibration_failed(exc: ProfileError) -> None:

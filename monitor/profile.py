@@ -60,6 +60,9 @@ class Profile:
     frame_height: int
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     samples: int = 0
+    # Taken from a mirrored (selfie) feed: its tilts have the other sign than
+    # an unmirrored feed's, so it fits only a run with the same camera.mirrored.
+    mirrored: bool = False
     version: int = VERSION
 
     @property
@@ -76,6 +79,7 @@ class Profile:
             "camera": {
                 "frame_width": self.frame_width,
                 "frame_height": self.frame_height,
+                "mirrored": self.mirrored,
                 "anchor_x_px": round(self.anchor_x_px, 2),
                 "anchor_y_px": round(self.anchor_y_px, 2),
                 "scale_px": round(self.scale_px, 2),
@@ -136,6 +140,8 @@ class Profile:
                 scale_px=px("scale_px", lo=1e-6),
                 frame_width=whole("frame_width", 1),
                 frame_height=whole("frame_height", 1),
+                # Absent in profiles from before camera.mirrored, all made unmirrored.
+                mirrored=_flag(camera.get("mirrored", False), "camera.mirrored"),
                 created=_text(data.get("created", ""), "created"),
                 samples=_whole(data.get("samples", 0), "samples", 0),
             )
@@ -197,6 +203,12 @@ def _view(value: Any) -> View:
     return View(value)
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"'{where}' should be true or false, got {_kind(value)}")
+    return value
+
+
 def _number(value: Any, where: str, lo: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Invalid(f"'{where}' should be a number, got {_kind(value)}")
@@ -223,8 +235,11 @@ def _robust_std(values: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 
-def build(samples: Sequence[PoseSample], name: str) -> Profile:
-    """A profile from calibration samples, or ProfileError saying what was wrong."""
+def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> Profile:
+    """A profile from calibration samples, or ProfileError saying what was wrong.
+
+    `mirrored`: the samples came from a mirrored feed (camera.mirrored).
+    """
     if not samples:
         raise ProfileError("no frames to calibrate from")
     present = [s for s in samples if s.present]
@@ -273,6 +288,7 @@ def build(samples: Sequence[PoseSample], name: str) -> Profile:
         frame_width=present[0].width,
         frame_height=present[0].height,
         samples=len(present),
+        mirrored=mirrored,
     )
 
 
@@ -292,7 +308,13 @@ def path_for(name_or_path: str) -> Path:
     return profiles_dir() / f"{name_or_path}.json"
 
 
-def load(name_or_path: str) -> Profile:
+def load(name_or_path: str, mirrored: bool | None = None) -> Profile:
+    """The profile saved as `name_or_path`, or ProfileError saying what is wrong.
+
+    With `mirrored` (the run's camera.mirrored) a profile calibrated with the
+    other mirroring is refused: its left and right, and so the sign of its
+    tilts, are swapped, and upright would read as a lean.
+    """
     path = path_for(name_or_path)
     fix = f"recalibrate with {calibrate_command(name_or_path)}"
     try:
@@ -308,7 +330,20 @@ def load(name_or_path: str) -> Profile:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProfileError(f"profile {path} is corrupt ({exc}); {fix}") from None
-    return Profile.from_json(data, origin=f"profile {path}", name_or_path=name_or_path)
+    profile = Profile.from_json(data, origin=f"profile {path}", name_or_path=name_or_path)
+    if mirrored is not None and profile.mirrored != mirrored:
+        raise ProfileError(
+            f"profile {path} was calibrated with camera.mirrored = {_toml(profile.mirrored)} "
+            f"but camera.mirrored is {_toml(mirrored)} now: left and right would be swapped "
+            f"and upright would read as a lean; {fix} (camera.mirrored = {_toml(mirrored)}), "
+            f"or set camera.mirrored back to {_toml(profile.mirrored)}"
+        )
+    return profile
+
+
+def _toml(flag: bool) -> str:
+    """A true/false as the config file spells it."""
+    return "true" if flag else "false"
 
 
 def _cannot_save(path: Path, exc: OSError) -> ProfileError:

@@ -37,6 +37,7 @@ class Estimated:
     source: str
     duration_s: float
     samples: list[PoseSample]
+    mirrored: bool = False  # estimated as a mirrored feed: a profile from it says so
 
 
 # What turns the samples into a timeline, given the profile (default: `track`).
@@ -64,14 +65,17 @@ def estimate(
     duration = float(getattr(source, "duration_s", duration))
     if samples and duration <= samples[-1].t_s:
         duration = samples[-1].t_s
-    return Estimated(source.name, duration, samples)
+    return Estimated(source.name, duration, samples, mirrored)
 
 
-def calibrate_from(samples: list[PoseSample], start_s: float, end_s: float, name: str) -> Profile:
+def calibrate_from(
+    samples: list[PoseSample], start_s: float, end_s: float, name: str, mirrored: bool = False
+) -> Profile:
+    """A profile from the samples between `start_s` and `end_s`, estimated `mirrored`."""
     stretch = [s for s in samples if start_s <= s.t_s <= end_s]
     if not stretch:
         raise ProfileError(f"no analysed frames between {start_s:g} s and {end_s:g} s")
-    return profiles.build(stretch, name)
+    return profiles.build(stretch, name, mirrored)
 
 
 def track(
@@ -150,7 +154,9 @@ def timeline_of(
                 start_s, end_s, start_s, estimated.duration_s,
             )  # fmt: skip
         try:
-            profile = calibrate_from(estimated.samples, *calibrate, name=name)
+            profile = calibrate_from(
+                estimated.samples, *calibrate, name=name, mirrored=estimated.mirrored
+            )
         except ProfileError as exc:
             if on_calibration_error is None:
                 raise

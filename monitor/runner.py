@@ -74,10 +74,11 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def load_profile(name: str, explicit: bool) -> Profile | None:
-    """The named profile; a missing default profile is not an error (first run)."""
+def load_profile(name: str, explicit: bool, mirrored: bool) -> Profile | None:
+    """The named profile, if calibrated with the same camera.mirrored (`profile.load`);
+    a missing default profile is not an error (first run)."""
     try:
-        return profiles.load(name)
+        return profiles.load(name, mirrored)
     except ProfileError:
         if explicit or profiles.path_for(name).exists():
             raise
@@ -126,7 +127,7 @@ def run(
         # First, before anything slow or interactive: a second monitor on the
         # same database would count the day twice, so it stops here at once.
         db = stack.enter_context(lock.recording(db, "run")).db
-        profile = load_profile(profile_name, profile_explicit)
+        profile = load_profile(profile_name, profile_explicit, settings.camera.mirrored)
         try:  # the first open tells a missing camera (an error) from a busy one (retried)
             first = open_capture(source, loop)
         except CameraLost as exc:

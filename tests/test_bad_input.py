@@ -125,6 +125,10 @@ def _nothing_created(tmp: Path) -> None:
     assert list(tmp.iterdir()) == [], list(tmp.iterdir())
 
 
+def _no_db(tmp: Path) -> None:
+    assert not (tmp / "m.db").exists()
+
+
 def _traversal_not_created(tmp: Path) -> None:
     assert not (tmp / "etc").exists() and not (tmp.parent / "etc").exists()
 
@@ -168,6 +172,11 @@ CASES = [
          "profile name '../etc/x' is not allowed", after=_traversal_not_created),
     Case("profile: name with a space", lambda t: ["replay", GAZE, "--profile", "my home"],
          "profile name 'my home' is not allowed"),
+    Case("profile: calibrated mirrored, replayed unmirrored",
+         lambda t: ["replay", GAZE, "--db", str(t / "m.db"), "--profile", _profile(
+             t, json.dumps(PROFILE | {"camera": PROFILE["camera"] | {"mirrored": True}}))],
+         "was calibrated with camera.mirrored = true but camera.mirrored is false now",
+         after=_no_db),
     # --- config file and --set ---
     Case("config: unknown key", lambda t: _config(t, "[sitting]\nmin_brake_s = 60\n"),
          "unknown setting 'sitting.min_brake_s'"),

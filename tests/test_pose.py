@@ -180,6 +180,7 @@ def test_camera_mirrored_reaches_replay_and_calibration(front_frame, tmp_path):
         str(folder), str(tmp_path / "p.json"), FULL_MODEL, 5.0, say=lambda _: None, mirrored=True
     )
     assert profile.baseline["shoulder_tilt_deg"].mean < -1
+    assert profile.mirrored is True  # so that an unmirrored run refuses it
 
 
 def test_camera_mirrored_loads_from_the_file_and_the_command_line(tmp_path):

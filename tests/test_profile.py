@@ -234,6 +234,14 @@ BAD_FILES = {
     ),
     "samples is text": (_with(lambda d: d.update(samples="12")), "'samples' should be a number"),
     "created is a number": (_with(lambda d: d.update(created=2026)), "'created' should be text"),
+    "mirrored is text": (
+        _with(lambda d: d["camera"].update(mirrored="yes")),
+        "'camera.mirrored' should be true or false, got the text 'yes'",
+    ),
+    "mirrored is a number": (
+        _with(lambda d: d["camera"].update(mirrored=1)),
+        "'camera.mirrored' should be true or false, got a number",
+    ),
 }
 
 
@@ -312,6 +320,65 @@ def test_unreadable_profiles(tmp_path):
     folder.mkdir()
     with pytest.raises(ProfileError, match="cannot read"):
         P.load(str(folder))
+
+
+# -- the mirroring a profile was calibrated with ------------------------------------------
+
+
+def test_a_profile_round_trips_its_mirroring(tmp_path):
+    for mirrored in (False, True):
+        profile = P.build(calibration(), "home", mirrored=mirrored)
+        assert profile.to_json()["camera"]["mirrored"] is mirrored
+        loaded = P.load(str(P.save(profile, str(tmp_path / f"{mirrored}.json"))))
+        assert loaded.mirrored is mirrored and loaded.to_json() == profile.to_json()
+    assert P.build(calibration(), "home").mirrored is False
+
+
+def test_a_profile_from_before_mirroring_loads_as_unmirrored(tmp_path):
+    """Profiles made before camera.mirrored have no field for it, and were all unmirrored."""
+    data = _valid()
+    del data["camera"]["mirrored"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    assert P.load(str(path)).mirrored is False
+    assert P.load(str(path), mirrored=False).mirrored is False
+    assert P.load(str(EXAMPLES / "example_front.json"), mirrored=False).mirrored is False
+
+
+@pytest.mark.parametrize(("calibrated", "now"), [(False, True), (True, False)])
+def test_a_profile_of_the_other_mirroring_is_refused_with_the_fix(calibrated, now):
+    P.save(P.build(calibration(), "desk", mirrored=calibrated), "desk")
+    assert P.load("desk").mirrored is calibrated  # not checked without the run's mirroring
+    assert P.load("desk", mirrored=calibrated).mirrored is calibrated
+    with pytest.raises(ProfileError) as error:
+        P.load("desk", mirrored=now)
+    was, but = ("false", "true") if now else ("true", "false")
+    assert str(error.value) == (
+        f"profile {P.path_for('desk')} was calibrated with camera.mirrored = {was} but "
+        f"camera.mirrored is {but} now: left and right would be swapped and upright would "
+        f"read as a lean; recalibrate with 'posture-monitor calibrate --profile desk' "
+        f"(camera.mirrored = {but}), or set camera.mirrored back to {was}"
+    )
+
+
+def test_run_refuses_a_profile_of_the_other_mirroring_and_records_nothing(tmp_path):
+    """The default profile, calibrated unmirrored; then `run` with the camera mirrored."""
+    env = cli_env(tmp_path)
+    folder = Path(env["XDG_DATA_HOME"]) / "posture-monitor" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "default.json").write_text(json.dumps(_valid()))
+    db = tmp_path / "m.db"
+    result = run_cli("run", "--source", clip("front/gaze_analyser.mov"), "--db", db,
+                     "--set", "camera.mirrored=true", env=env, timeout=60)  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"posture-monitor: error: profile {folder / 'default.json'} was calibrated with "
+        "camera.mirrored = false but camera.mirrored is true now: left and right would be "
+        "swapped and upright would read as a lean; recalibrate with 'posture-monitor "
+        "calibrate' (camera.mirrored = true), or set camera.mirrored back to false"
+    )
+    assert result.stdout == ""
+    assert not db.exists() and list(tmp_path.glob("m.db*")) == []
 
 
 # -- properties: whatever the file holds, a Profile or a ProfileError ------------------------

@@ -3,6 +3,8 @@ evaluate and the golden accuracy tests share."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from conftest import estimated
 
@@ -46,6 +48,20 @@ def test_a_failed_calibration_raises_or_goes_to_the_handler_and_the_profile_stay
     )
     assert len(failures) == 1
     assert timeline.extra["profile"]["name"] == "given"
+
+
+def test_a_profile_calibrated_on_a_mirrored_estimate_says_so() -> None:
+    """So that a run or replay with the other camera.mirrored refuses it (`profile.load`)."""
+    seen: list[Profile | None] = []
+
+    def record(estimated: replay.Estimated, profile: Profile | None) -> Timeline:
+        seen.append(profile)
+        return replay.track(estimated, DEFAULTS, profile)
+
+    for mirrored in (False, True):
+        estimate = dataclasses.replace(run(), mirrored=mirrored)
+        replay.timeline_of(estimate, DEFAULTS, calibrate=(0.5, 2.5), track_with=record)
+    assert [p.mirrored if p else None for p in seen] == [False, True]
 
 
 def test_track_with_gets_the_calibrated_profile() -> None:
