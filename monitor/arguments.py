@@ -254,7 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="score replays against hand labels",
         description="Replay each labelled clip (calibrating on its \"calibrate\" "
         "stretch, or else on the first seconds of its first segment labelled seated "
-        "in good posture) and score presence and posture.",
+        "in good posture) and score presence and posture. The clips are other "
+        "people's recordings, so camera.mirrored does not apply to them.",
     )
     p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
     p.add_argument("--labels", type=Path, default=Path("../shared/data/labels.json"))

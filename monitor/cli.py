@@ -184,11 +184,12 @@ def evaluate_command(args: argparse.Namespace) -> int:
                       "judged without a profile", file=sys.stderr)  # fmt: skip
 
             # A labelled stretch that fails is the labels' error; a guessed one
-            # leaves the clip uncalibrated, as it was without the guess.
+            # leaves the clip uncalibrated, as it was without the guess. The clips
+            # are others' recordings, not the user's camera: never camera.mirrored.
             timeline = replay.analyse(
                 str(args.labels.parent / name), _model(args), fps, settings,
                 calibrate=span, name=Path(name).stem,
-                on_calibration_error=uncalibrated if guessed else None,
+                on_calibration_error=uncalibrated if guessed else None, mirrored=False,
             ).to_json()  # fmt: skip
         presence, posture = evaluate.score(timeline, clip)
         total_presence.merge(presence)

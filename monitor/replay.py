@@ -177,10 +177,16 @@ def analyse(
     progress_label: str | None = None,
     on_calibration_error: Callable[[ProfileError], None] | None = None,
     track_with: Track | None = None,
+    mirrored: bool | None = None,
 ) -> Timeline:
     """A recording's timeline: estimate its poses (`estimate_video`), then
-    calibrate and track them (`timeline_of`, which explains the rest)."""
-    estimated = estimate_video(video, model_path, max_fps, progress_label, settings.camera.mirrored)
+    calibrate and track them (`timeline_of`, which explains the rest).
+
+    `mirrored` (default: settings.camera.mirrored) says whether the recording is mirrored.
+    """
+    if mirrored is None:
+        mirrored = settings.camera.mirrored
+    estimated = estimate_video(video, model_path, max_fps, progress_label, mirrored)
     return timeline_of(
         estimated, settings, profile, calibrate, name, on_calibration_error, track_with
     )

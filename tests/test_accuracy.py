@@ -243,3 +243,26 @@ def test_evaluate_judges_a_clip_without_a_profile_when_its_guessed_segment_canno
     assert "judged without a profile" in scored.stderr
     posture = json.loads((tmp_path / "scores.json").read_text())[str(DATA / name)]["posture"]
     assert posture["per_class"]["good"] == 0.0  # uncalibrated: nothing is judged good
+
+
+def test_evaluate_ignores_the_users_camera_mirrored(tmp_path, monkeypatch):
+    """The labelled clips are other people's recordings, not the user's camera:
+    a config with camera.mirrored = true must not mirror them."""
+    from monitor import cli
+
+    name = "front/gaze_analyser.mov"
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"clips": [dict(LABELS[name], file=str(DATA / name))]}))
+    config = tmp_path / "config.toml"
+    config.write_text("[camera]\nmirrored = true\n")
+    seen: list[bool] = []
+    real = replay.timeline_of
+
+    def noting(estimated: replay.Estimated, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(estimated.mirrored)  # as the pose model ran: the profile records it too
+        return real(estimated, *args, **kwargs)
+
+    monkeypatch.setattr(replay, "timeline_of", noting)
+    argv = ["evaluate", "--labels", str(labels), "--config", str(config), "--model", "lite"]
+    assert cli.main(argv) == 0
+    assert seen == [False]
