@@ -393,7 +393,8 @@ def _nobody() -> str:
     """A note when no monitor runs: the request waits for the next one."""
     from monitor import lock
 
-    if lock.recorder(None) is not None:
+    holder = lock.recorder(None)
+    if holder is not None and holder.command in ("run", ""):  # replay and forget obey no pause
         return ""
     return (
         " (no monitor is running on the default database now: "

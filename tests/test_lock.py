@@ -192,6 +192,9 @@ def test_pause_and_snooze_say_when_no_monitor_is_running(tmp_path: Path) -> None
         result = run_cli("pause", "10m", env=env)
     assert result.returncode == 0 and result.stdout.startswith("paused until ")
     assert nobody not in result.stdout
+    with lock.recording(default_db, "data forget"):  # holds the lock, but obeys no pause
+        result = run_cli("snooze", "5m", env=env)
+    assert result.returncode == 0 and nobody in result.stdout, result
 
 
 # --- data forget: a writer that is not a recorder ---------------------------------
