@@ -394,7 +394,7 @@ def _nobody() -> str:
     from monitor import lock
 
     holder = lock.recorder(None)
-    if holder is not None and holder.command in ("run", ""):  # replay and forget obey no pause
+    if holder is not None and holder.command in lock.MONITORS:  # replay and forget obey no pause
         return ""
     return (
         " (no monitor is running on the default database now: "

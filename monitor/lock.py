@@ -44,8 +44,10 @@ PID_WAIT_S = 0.5
 # What a refused recorder is told to do.
 RECORDING_ADVICE = "stop it first, or use --db for another database"
 
-# Lock holders that record for as long as they run ("" from an older version).
-RECORDERS = ("run", "replay", "")
+# Lock holders that are the live monitor ("" from an older version), and
+# those that record for as long as they run.
+MONITORS = ("run", "")
+RECORDERS = (*MONITORS, "replay")
 
 
 def lock_path(db: Path) -> Path:

@@ -332,18 +332,14 @@ def load(name_or_path: str, mirrored: bool | None = None) -> Profile:
         raise ProfileError(f"profile {path} is corrupt ({exc}); {fix}") from None
     profile = Profile.from_json(data, origin=f"profile {path}", name_or_path=name_or_path)
     if mirrored is not None and profile.mirrored != mirrored:
+        was, now = json.dumps(profile.mirrored), json.dumps(mirrored)  # as the config spells them
         raise ProfileError(
-            f"profile {path} was calibrated with camera.mirrored = {_toml(profile.mirrored)} "
-            f"but camera.mirrored is {_toml(mirrored)} now: left and right would be swapped "
-            f"and upright would read as a lean; {fix} (camera.mirrored = {_toml(mirrored)}), "
-            f"or set camera.mirrored back to {_toml(profile.mirrored)}"
+            f"profile {path} was calibrated with camera.mirrored = {was} "
+            f"but camera.mirrored is {now} now: left and right would be swapped "
+            f"and upright would read as a lean; {fix} (camera.mirrored = {now}), "
+            f"or set camera.mirrored back to {was}"
         )
     return profile
-
-
-def _toml(flag: bool) -> str:
-    """A true/false as the config file spells it."""
-    return "true" if flag else "false"
 
 
 def _cannot_save(path: Path, exc: OSError) -> ProfileError:
