@@ -128,7 +128,7 @@ def test_sigkill_on_a_running_monitor_keeps_all_but_the_last_seconds(tmp_path: P
     try:
         deadline = time.monotonic() + 60
         rows = 0
-        while rows < 4:  # four seconds recorded
+        while rows < 6:  # six seconds committed (a count, not a sleep: a loaded CI runs late)
             assert child.poll() is None and time.monotonic() < deadline, child.stderr
             time.sleep(0.25)
             try:
@@ -137,7 +137,7 @@ def test_sigkill_on_a_running_monitor_keeps_all_but_the_last_seconds(tmp_path: P
                 conn.close()
             except sqlite3.Error:
                 rows = 0
-        time.sleep(2.0)
+        time.sleep(1.0)  # into the next, unwritten seconds
         killed_at = time.time()
         os.kill(child.pid, signal.SIGKILL)
     finally:
@@ -150,7 +150,7 @@ def test_sigkill_on_a_running_monitor_keeps_all_but_the_last_seconds(tmp_path: P
             "SELECT started_at, stopped_at FROM sessions").fetchone()
         assert stopped is None
         rows = store.rows(0, killed_at + 10).samples
-        assert len(rows) >= 6
+        assert len(rows) >= 6  # all that was committed before the kill is still there
         # Lost: at most flush_s plus the second being filled, plus a frame.
         assert killed_at - (rows[-1].t + rows[-1].dur_s) < 1 + 1 + 1.5
         assert rows[0].t - started < 3  # from the first seconds on
