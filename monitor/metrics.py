@@ -3,9 +3,11 @@
 Each metric names the landmarks it needs and is absent (not guessed) when
 they are not confidently visible. All are ratios of distances or angles, so
 they do not change when the person sits elsewhere in the frame or further
-from the camera. Signs: positive trunk, neck and head-forward values mean
-forward (towards what the person faces); a positive tilt means the
-person's left side is lower.
+from the camera; the two measured against the calibrated seated position
+(`head_level`, `face_size`) do, on purpose, and exist only given it.
+Signs: positive trunk, neck and head-forward values mean forward (towards
+what the person faces); a positive tilt means the person's left side is
+lower.
 """
 
 from __future__ import annotations
@@ -119,7 +121,9 @@ def side_metrics(sample: PoseSample, seated: tuple[float, float] | None = None) 
     return out
 
 
-def front_metrics(sample: PoseSample) -> dict[str, float]:
+def front_metrics(
+    sample: PoseSample, seated: tuple[float, float] | None = None
+) -> dict[str, float]:
     out: dict[str, float] = {}
     ls, rs = sample.xy(L.LEFT_SHOULDER), sample.xy(L.RIGHT_SHOULDER)
     width = float(np.linalg.norm(ls - rs))
@@ -133,8 +137,15 @@ def front_metrics(sample: PoseSample) -> dict[str, float]:
         out["ear_height"] = (mid_y - (le[1] + re[1]) / 2) / width
         # The head grows against the shoulders as it comes towards the camera,
         # and the shoulders narrow as they round forward.
-        out["face_scale"] = float(np.linalg.norm(le - re)) / width
+        ears = float(np.linalg.norm(le - re))
+        out["face_scale"] = ears / width
         out["head_tilt_deg"] = _tilt(sample, L.LEFT_EAR, L.RIGHT_EAR)
+        if seated is not None and seated[1] > 1e-6:
+            # The same head in the calibration's body scales: it grows as the
+            # head comes nearer the camera, leaning in to the screen, also when
+            # the shoulders come with it (which face_scale cannot see). Turning
+            # the head only narrows the ears, so a glance aside never adds to it.
+            out["face_size"] = ears / seated[1]
     hips_seen = sample.visible(L.LEFT_HIP, MIN_VIS) and sample.visible(L.RIGHT_HIP, MIN_VIS)
     if hips_seen and sample.world is not None:
         w = sample.world
@@ -150,13 +161,14 @@ def compute(
     sample: PoseSample, view: View | None = None, seated: tuple[float, float] | None = None
 ) -> tuple[View | None, dict[str, float]]:
     """The view (detected unless given) and that view's metrics; `seated`, the
-    calibrated (shoulder y, body scale) in pixels, adds the side view's `head_level`."""
+    calibrated (shoulder y, body scale) in pixels, adds the side view's
+    `head_level` and the front view's `face_size`."""
     if not sample.present:
         return None, {}
     view = view or detect_view(sample)
     if view is View.SIDE:
         return view, side_metrics(sample, seated)
-    return view, front_metrics(sample)
+    return view, front_metrics(sample, seated)
 
 
 def body_scale(sample: PoseSample) -> float:

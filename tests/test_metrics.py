@@ -189,10 +189,24 @@ def test_head_level_ignores_sliding_in_the_chair_and_needs_a_reference_and_a_nos
     assert "head_level" not in metrics.compute(no_nose, View.SIDE, SEATED)[1]
 
 
+def test_face_size_is_the_ears_in_calibrated_body_scales():
+    """Ears 80 px apart (0.4 of 200 px shoulders) against a 100 px body scale;
+    a glance aside narrows the ears, so it can only lower face_size."""
+    values = metrics.compute(front_figure(), View.FRONT, SEATED)[1]
+    assert values["face_size"] == pytest.approx(0.8)
+    assert metrics.compute(front_figure(face_width=0.3), View.FRONT, SEATED)[1][
+        "face_size"
+    ] == pytest.approx(0.6)
+    assert "face_size" not in metrics.compute(front_figure(), View.FRONT)[1]  # no reference
+    assert "face_size" not in metrics.compute(side_figure(), View.SIDE, SEATED)[1]
+
+
 def test_front_ear_metrics_absent_without_ears():
-    _, values = metrics.compute(front_figure(ears=False))
+    _, values = metrics.compute(front_figure(ears=False), View.FRONT, SEATED)
     assert {"head_height", "shoulder_tilt_deg"} <= set(values)
-    assert not {"ear_height", "face_scale", "head_tilt_deg", "trunk_flex_deg"} & set(values)
+    assert not {"ear_height", "face_scale", "face_size", "head_tilt_deg", "trunk_flex_deg"} & set(
+        values
+    )
 
 
 def test_no_metrics_without_a_person():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import stat
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -22,10 +23,10 @@ from poses import at, front_figure, moved, nobody, side_figure
 
 from monitor import profile as P
 from monitor.posture import (
+    ADVICE,
     NOT_OBSERVABLE,
     RECALIBRATE,
     SETTLE_S,
-    SUGGESTIONS,
     PostureMonitor,
 )
 from monitor.settings import DEFAULTS
@@ -73,7 +74,8 @@ FRONT_DRIFT = {
     "calibrated posture": ({}, ()),
     "head 0.05 widths lower is not drift": ({"head_height": 0.55}, ()),
     "head 0.2 widths lower: head down": ({"head_height": 0.4}, ("head_down",)),
-    "face 25% bigger: forward head": ({"face_width": 0.5}, ("forward_head",)),
+    # the shoulders stay, so the head came forward of them, and nearer
+    "face 25% bigger: forward head": ({"face_width": 0.5}, ("forward_head", "lean_in")),
     "shoulders tilted 4° is not drift": ({"shoulder_tilt_deg": 4}, ()),
     "left shoulder 10° lower: lean left": ({"shoulder_tilt_deg": 10}, ("lean_left",)),
     "right shoulder 10° lower: lean right": ({"shoulder_tilt_deg": -10}, ("lean_right",)),
@@ -129,6 +131,42 @@ def test_a_slump_without_the_hips_is_seen_by_the_head_dropping(figure, profile, 
     assert step.state is (DRIFT if issues else GOOD)
 
 
+def nearer(factor: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The whole upper body nearer the camera: every landmark spread out from
+    the shoulders' centre (front_figure's `centre`)."""
+    centre = np.array([500.0, 600.0])
+    return lambda p: centre + factor * (p - centre)
+
+
+# (how much nearer, expected issues); the calibrated ears are 0.33 body scales apart
+LEAN_IN = {
+    "10% bigger: not drift": (1.1, ()),
+    "25% bigger (ears 0.08 scales wider): leaning in": (1.25, ("lean_in",)),
+    "40% bigger: leaning in, not a moved camera": (1.4, ("lean_in",)),
+}
+
+
+@pytest.mark.parametrize(("factor", "issues"), LEAN_IN.values(), ids=LEAN_IN)
+def test_leaning_in_to_a_front_camera_is_seen_by_the_face_growing(factor, issues):
+    """Head and shoulders come nearer together, so face_scale (ears over
+    shoulders) stays; the face against the calibrated body scale grows."""
+    step = judge(moved(front_figure(), nearer(factor)), FRONT_PROFILE)
+    assert step.metrics["face_scale"] == pytest.approx(FRONT_PROFILE.baseline["face_scale"].mean)
+    assert step.metrics["face_size"] == pytest.approx(
+        factor * FRONT_PROFILE.baseline["face_size"].mean
+    )
+    assert step.issues == issues
+    assert step.state is (DRIFT if issues else GOOD)
+
+
+def test_a_profile_from_before_face_size_does_not_judge_leaning_in():
+    data = FRONT_PROFILE.to_json()
+    del data["baseline"]["face_size"]
+    old = P.Profile.from_json(json.loads(json.dumps(data)))
+    step = judge(moved(front_figure(), nearer(1.4)), old)
+    assert step.state is GOOD and "face_size" in step.metrics
+
+
 def test_a_profile_from_before_head_level_still_loads_and_judges_without_it():
     data = UPPER_PROFILE.to_json()
     del data["baseline"]["head_level"]
@@ -182,14 +220,17 @@ def test_smoothing_ignores_a_single_odd_frame():
 
 
 def drive(segments, profile=SIDE_PROFILE, settings=DEFAULTS.posture, dt=0.5):
-    """Step a monitor through (seconds, figure options or None for 'not seated')."""
+    """Step a monitor through (seconds, figure options or None for 'not seated');
+    an option "fn" moves the figure's landmarks (see poses.moved)."""
     monitor = PostureMonitor(settings, profile)
     figure = side_figure if profile.view.value == "side" else front_figure
     t, steps = 0.0, []
     for seconds, options in segments:
+        shape = {k: v for k, v in (options or {}).items() if k != "fn"}
+        fn = (options or {}).get("fn")
         for _ in range(round(seconds / dt)):
-            seated = options is not None
-            steps.append((t, monitor.step(figure(t, **(options or {})), seated=seated)))
+            sample = figure(t, **shape) if fn is None else moved(figure(t, **shape), fn)
+            steps.append((t, monitor.step(sample, seated=options is not None)))
             t += dt
     return steps
 
@@ -205,18 +246,19 @@ def test_posture_alert_after_hold_then_every_repeat():
     alerts = [a for _, s in steps for a in s.alerts]
     assert [a.t for a in alerts] == [start + 60, start + 360, start + 660]
     assert all(a.kind == "posture" for a in alerts)
-    assert alerts[0].detail.startswith("Slouch for 1 min.")
-    assert alerts[1].detail.startswith("Slouch for 6 min.")
-    assert all(SUGGESTIONS["slouch"] in a.detail for a in alerts)
+    assert alerts[0].detail.startswith("Slouching for 1 min.")
+    assert alerts[1].detail.startswith("Slouching for 6 min.")
+    assert all(ADVICE["slouch"][1] in a.detail for a in alerts)
 
 
 @pytest.mark.parametrize(
     ("options", "name", "advice"),
     [
         ({"head_height": 0.35}, "Head down", "screen"),
-        ({"shoulder_tilt_deg": 12}, "Lean left", "sit bones"),
-        ({"shoulder_tilt_deg": -12}, "Lean right", "sit bones"),
-        ({"face_width": 0.55}, "Forward head", "Chin back"),
+        ({"shoulder_tilt_deg": 12}, "Leaning left", "sit bones"),
+        ({"shoulder_tilt_deg": -12}, "Leaning right", "sit bones"),
+        ({"face_width": 0.55}, "Head forward", "Chin back"),
+        ({"fn": nearer(1.3)}, "Leaning in to the screen", "screen nearer"),
     ],
 )
 def test_front_alert_names_the_drift_and_what_to_do(options, name, advice):
@@ -230,7 +272,7 @@ def test_front_alert_names_the_drift_and_what_to_do(options, name, advice):
 
 def test_recline_alert():
     alerts = [a for _, s in drive([(70, {"trunk_deg": -20})]) for a in s.alerts]
-    assert len(alerts) == 1 and alerts[0].detail.startswith("Recline for 1 min.")
+    assert len(alerts) == 1 and alerts[0].detail.startswith("Reclining for 1 min.")
 
 
 def test_no_alert_for_drift_shorter_than_hold():
