@@ -42,6 +42,20 @@ def _wrap(parts: list[str], width_px: int) -> list[str]:
     return lines
 
 
+def metric_lines(metrics: dict[str, float], profile: Profile | None) -> list[str]:
+    """A line per metric: its value, and its baseline and change when calibrated.
+    Angles in tenths of a degree; ratios, whose thresholds are hundredths, in hundredths."""
+    lines = []
+    for key, value in sorted(metrics.items()):
+        base = profile.baseline.get(key) if profile else None
+        digits = "+.1f" if key.endswith("_deg") else "+.2f"
+        text = f"{key} {value:{digits}}"
+        if base is not None:
+            text += f"   baseline {base.mean:{digits}}   change {value - base.mean:{digits}}"
+        lines.append(text)
+    return lines
+
+
 def draw(
     image: np.ndarray, sample: PoseSample, step: Step, profile: Profile | None, rate_fps: float
 ) -> np.ndarray:
@@ -57,12 +71,7 @@ def draw(
                 cv2.line(frame, pa, pb, colour, 3, cv2.LINE_AA)
     width = max(frame.shape[1], MIN_WIDTH_PX)
     lines = _wrap(status_line(step, rate_fps).split(" | "), width)
-    for key, value in sorted(step.sample.metrics.items()):
-        base = profile.baseline.get(key) if profile else None
-        text = f"{key} {value:+.1f}"
-        if base is not None:
-            text += f"   baseline {base.mean:+.1f}   change {value - base.mean:+.1f}"
-        lines.append(text)
+    lines += metric_lines(step.sample.metrics, profile)
     panel = np.zeros((LINE_PX * len(lines) + 10, width, 3), np.uint8)
     for i, text in enumerate(lines):
         ink = colour if i == 0 else (230, 230, 230)

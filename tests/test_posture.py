@@ -138,22 +138,29 @@ def nearer(factor: float) -> Callable[[np.ndarray], np.ndarray]:
     return lambda p: centre + factor * (p - centre)
 
 
-# (how much nearer, expected issues); the calibrated ears are 0.33 body scales apart
+# (how much bigger the whole figure, ear-to-ear width in shoulder widths, expected
+# issues); calibrated: ears 0.4 shoulder widths (face_scale) and 0.33 body scales apart
 LEAN_IN = {
-    "10% bigger: not drift": (1.1, ()),
-    "25% bigger (ears 0.08 scales wider): leaning in": (1.25, ("lean_in",)),
-    "40% bigger: leaning in, not a moved camera": (1.4, ("lean_in",)),
+    "everything 25% bigger: the camera nearer, or sitting forward upright": (1.25, 0.4, ()),
+    "10% bigger, the head 5% more: not drift": (1.1, 0.42, ()),
+    "25% bigger, the head 12% more: leaning in": (1.25, 0.45, ("lean_in",)),
+    "40% bigger, the head 6% more: leaning in": (1.4, 0.425, ("lean_in",)),
+    "the head alone 12% bigger: not near enough": (1.0, 0.45, ()),
 }
 
 
-@pytest.mark.parametrize(("factor", "issues"), LEAN_IN.values(), ids=LEAN_IN)
-def test_leaning_in_to_a_front_camera_is_seen_by_the_face_growing(factor, issues):
-    """Head and shoulders come nearer together, so face_scale (ears over
-    shoulders) stays; the face against the calibrated body scale grows."""
-    step = judge(moved(front_figure(), nearer(factor)), FRONT_PROFILE)
-    assert step.metrics["face_scale"] == pytest.approx(FRONT_PROFILE.baseline["face_scale"].mean)
+@pytest.mark.parametrize(("factor", "face_width", "issues"), LEAN_IN.values(), ids=LEAN_IN)
+def test_leaning_in_to_a_front_camera_is_the_face_growing_more_than_the_shoulders(
+    factor, face_width, issues
+):
+    """A lean brings the head nearer the camera than the shoulders: the face
+    grows against the calibrated body scale (face_size) and a little against the
+    shoulders (face_scale). Growing alike is no posture, and none of these is a
+    moved camera."""
+    step = judge(moved(front_figure(face_width=face_width), nearer(factor)), FRONT_PROFILE)
+    assert step.metrics["face_scale"] == pytest.approx(face_width)
     assert step.metrics["face_size"] == pytest.approx(
-        factor * FRONT_PROFILE.baseline["face_size"].mean
+        factor * face_width / 0.4 * FRONT_PROFILE.baseline["face_size"].mean
     )
     assert step.issues == issues
     assert step.state is (DRIFT if issues else GOOD)
@@ -163,7 +170,7 @@ def test_a_profile_from_before_face_size_does_not_judge_leaning_in():
     data = FRONT_PROFILE.to_json()
     del data["baseline"]["face_size"]
     old = P.Profile.from_json(json.loads(json.dumps(data)))
-    step = judge(moved(front_figure(), nearer(1.4)), old)
+    step = judge(moved(front_figure(face_width=0.45), nearer(1.4)), old)
     assert step.state is GOOD and "face_size" in step.metrics
 
 
@@ -258,7 +265,7 @@ def test_posture_alert_after_hold_then_every_repeat():
         ({"shoulder_tilt_deg": 12}, "Leaning left", "sit bones"),
         ({"shoulder_tilt_deg": -12}, "Leaning right", "sit bones"),
         ({"face_width": 0.55}, "Head forward", "Chin back"),
-        ({"fn": nearer(1.3)}, "Leaning in to the screen", "screen nearer"),
+        ({"fn": nearer(1.3), "face_width": 0.45}, "Leaning in to the screen", "enlarge the text"),
     ],
 )
 def test_front_alert_names_the_drift_and_what_to_do(options, name, advice):

@@ -8,6 +8,7 @@ xdotool are required (setup.sh installs them); a missing one fails the test.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import struct
@@ -158,3 +159,22 @@ def test_draw_scales_the_frame_and_adds_a_panel_with_every_metric() -> None:
     assert canvas.shape[0] == 480 + 10 + preview.LINE_PX * 3  # status + two metrics
     assert canvas.shape[1] == preview.MIN_WIDTH_PX
     assert count(canvas[480:], preview.GOOD, tolerance=0) > 20  # the status line, in green
+
+
+def test_metric_lines_show_angles_in_tenths_and_ratios_in_hundredths() -> None:
+    """A ratio's threshold is hundredths (face_size 0.07): one decimal would hide it."""
+    from monitor import profile as P
+
+    base = P.Baseline
+    profile = dataclasses.replace(
+        P.load(str(REPO / "calibration" / "example_front.json")),
+        baseline={"face_size": base(0.36, 0.01), "head_tilt_deg": base(0.66, 0.4)},
+    )
+    lines = preview.metric_lines({"face_size": 0.44, "head_tilt_deg": 3.25, "ear_height": 0.5},
+                                 profile)  # fmt: skip
+    assert lines == [
+        "ear_height +0.50",
+        "face_size +0.44   baseline +0.36   change +0.08",
+        "head_tilt_deg +3.2   baseline +0.7   change +2.6",
+    ]
+    assert preview.metric_lines({"face_size": 0.44}, None) == ["face_size +0.44"]
