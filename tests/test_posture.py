@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import stat
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -36,6 +35,14 @@ GOOD, DRIFT, UNKNOWN = PostureState.GOOD, PostureState.DRIFT, PostureState.UNKNO
 UNSMOOTHED = dataclasses.replace(DEFAULTS.posture, smooth_s=0.0)
 SIDE_PROFILE = P.build([side_figure(i * 0.2) for i in range(5)], "side")
 FRONT_PROFILE = P.build([front_figure(i * 0.2) for i in range(5)], "front")
+
+
+FRONT_CENTRE = (500.0, 600.0)  # front_figure's shoulder midpoint
+
+
+def scaled(sample, factor, about=(450.0, 650.0)):
+    """The figure `factor` times as big about `about`: nearer the camera (> 1)."""
+    return moved(sample, lambda p: (p - about) * factor + about)
 
 
 def judge(sample, profile, settings=UNSMOOTHED, seated=True):
@@ -131,13 +138,6 @@ def test_a_slump_without_the_hips_is_seen_by_the_head_dropping(figure, profile, 
     assert step.state is (DRIFT if issues else GOOD)
 
 
-def nearer(factor: float) -> Callable[[np.ndarray], np.ndarray]:
-    """The whole upper body nearer the camera: every landmark spread out from
-    the shoulders' centre (front_figure's `centre`)."""
-    centre = np.array([500.0, 600.0])
-    return lambda p: centre + factor * (p - centre)
-
-
 # (how much bigger the whole figure, ear-to-ear width in shoulder widths, expected
 # issues); calibrated: ears 0.4 shoulder widths (face_scale) and 0.33 body scales apart
 LEAN_IN = {
@@ -157,7 +157,7 @@ def test_leaning_in_to_a_front_camera_is_the_face_growing_more_than_the_shoulder
     grows against the calibrated body scale (face_size) and a little against the
     shoulders (face_scale). Growing alike is no posture, and none of these is a
     moved camera."""
-    step = judge(moved(front_figure(face_width=face_width), nearer(factor)), FRONT_PROFILE)
+    step = judge(scaled(front_figure(face_width=face_width), factor, FRONT_CENTRE), FRONT_PROFILE)
     assert step.metrics["face_scale"] == pytest.approx(face_width)
     assert step.metrics["face_size"] == pytest.approx(
         factor * face_width / 0.4 * FRONT_PROFILE.baseline["face_size"].mean
@@ -170,7 +170,7 @@ def test_a_profile_from_before_face_size_does_not_judge_leaning_in():
     data = FRONT_PROFILE.to_json()
     del data["baseline"]["face_size"]
     old = P.Profile.from_json(json.loads(json.dumps(data)))
-    step = judge(moved(front_figure(face_width=0.45), nearer(1.4)), old)
+    step = judge(scaled(front_figure(face_width=0.45), 1.4, FRONT_CENTRE), old)
     assert step.state is GOOD and "face_size" in step.metrics
 
 
@@ -228,15 +228,15 @@ def test_smoothing_ignores_a_single_odd_frame():
 
 def drive(segments, profile=SIDE_PROFILE, settings=DEFAULTS.posture, dt=0.5):
     """Step a monitor through (seconds, figure options or None for 'not seated');
-    an option "fn" moves the figure's landmarks (see poses.moved)."""
+    a front figure's option "nearer" scales it about its shoulders."""
     monitor = PostureMonitor(settings, profile)
     figure = side_figure if profile.view.value == "side" else front_figure
     t, steps = 0.0, []
     for seconds, options in segments:
-        shape = {k: v for k, v in (options or {}).items() if k != "fn"}
-        fn = (options or {}).get("fn")
+        shape = {k: v for k, v in (options or {}).items() if k != "nearer"}
+        factor = (options or {}).get("nearer", 1.0)
         for _ in range(round(seconds / dt)):
-            sample = figure(t, **shape) if fn is None else moved(figure(t, **shape), fn)
+            sample = scaled(figure(t, **shape), factor, FRONT_CENTRE)
             steps.append((t, monitor.step(sample, seated=options is not None)))
             t += dt
     return steps
@@ -265,7 +265,7 @@ def test_posture_alert_after_hold_then_every_repeat():
         ({"shoulder_tilt_deg": 12}, "Leaning left", "sit bones"),
         ({"shoulder_tilt_deg": -12}, "Leaning right", "sit bones"),
         ({"face_width": 0.55}, "Head forward", "Chin back"),
-        ({"fn": nearer(1.3), "face_width": 0.45}, "Leaning in to the screen", "enlarge the text"),
+        ({"nearer": 1.3, "face_width": 0.45}, "Leaning in to the screen", "enlarge the text"),
     ],
 )
 def test_front_alert_names_the_drift_and_what_to_do(options, name, advice):
@@ -313,10 +313,6 @@ def test_no_profile_means_posture_needs_calibration():
     assert step.metrics["trunk_incl_deg"] == pytest.approx(30, abs=1e-3)
 
 
-def scaled(sample, factor, about=(450.0, 650.0)):
-    return moved(sample, lambda p: (p - about) * factor + about)
-
-
 # (sample, profile, expected state, recalibrate note expected)
 CAMERA = {
     "same place": (side_figure(), SIDE_PROFILE, GOOD, False),
@@ -334,6 +330,12 @@ CAMERA = {
         SIDE_PROFILE,
         UNKNOWN,
         True,
+    ),
+    "front, 30% closer: still judged": (
+        scaled(front_figure(), 1.3, FRONT_CENTRE),
+        FRONT_PROFILE,
+        GOOD,
+        False,
     ),
     "front, twice as close: camera moved": (
         scaled(front_figure(), 2.0, about=(500.0, 600.0)),
