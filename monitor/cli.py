@@ -61,6 +61,14 @@ def replay_command(args: argparse.Namespace) -> int:
     # A profile of the other mirroring is refused: its tilts would have the other sign.
     profile = profiles.load(args.profile, settings.camera.mirrored) if args.profile else None
     fps = settings.sampling.fps if args.fps is None else (args.fps or None)
+    if profile is None and args.calibrate is None:
+        # Unlike run, replay takes no saved profile unasked: a recording may be anyone's.
+        print("posture-monitor: note: posture is not judged without a baseline: add "
+              "--profile NAME (yours: --profile default) or --calibrate START:END",
+              file=sys.stderr)  # fmt: skip
+    elif profile is not None and args.calibrate is not None:
+        print(f"posture-monitor: note: --calibrate replaces --profile {args.profile}",
+              file=sys.stderr)  # fmt: skip
 
     def calibration_failed(exc: ProfileError) -> None:
         # The recording is still worth a timeline: presence and sitting
@@ -397,8 +405,8 @@ def _nobody() -> str:
     if holder is not None and holder.command in lock.MONITORS:  # replay and forget obey no pause
         return ""
     return (
-        " (no monitor is running on the default database now: "
-        "the next one started before then obeys it)"
+        " (no monitor is running on the default database; a monitor on another "
+        "database, or the next one started before then, obeys it)"
     )
 
 

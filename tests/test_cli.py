@@ -104,6 +104,10 @@ def test_replay_prints_the_summary_on_stdout_and_progress_on_stderr(deepa_twice)
     assert lines[3].startswith("  sitting bouts: 1 ")
     assert "replay [" not in result.stdout
     assert "replay [" in result.stderr
+    # no --profile and no --calibrate: says so at once instead of a silent "unknown"
+    assert result.stderr.startswith(
+        "posture-monitor: note: posture is not judged without a baseline: add --profile NAME"
+    )
 
 
 def test_fps_0_analyses_every_frame_and_fps_5_five_a_second(short_video, tmp_path):

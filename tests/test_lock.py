@@ -183,7 +183,7 @@ def test_the_recorder_is_named_without_taking_the_lock(tmp_path: Path) -> None:
 
 def test_pause_and_snooze_say_when_no_monitor_is_running(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    nobody = "(no monitor is running on the default database now"
+    nobody = "(no monitor is running on the default database; a monitor on another database"
     for command in (["pause", "10m"], ["snooze", "5m"]):
         result = run_cli(*command, env=env)
         assert result.returncode == 0 and nobody in result.stdout, result
