@@ -178,15 +178,17 @@ class PostureMonitor:
                 PostureState.UNKNOWN, (), smooth, notes=("posture needs calibration",)
             )
         shown = dict(smooth)
-        pelvic = self._pelvic_tilt(smooth)
-        notes: tuple[str, ...] = () if pelvic is not None else (NOT_OBSERVABLE,)
+        fits = views.count(self.profile.view) * 2 >= len(views) and not self._camera_moved(geometry)
+        # Against a baseline the picture does not fit, a tilt would be a guess.
+        pelvic = self._pelvic_tilt(smooth) if fits else None
+        notes: tuple[str, ...] = (NOT_OBSERVABLE,) if fits and pelvic is None else ()
         if pelvic is not None:
             shown["pelvic_tilt_deg"] = pelvic
         if not seated:
             return self._unknown(t, shown, notes)
-        if views.count(self.profile.view) * 2 < len(views) or self._camera_moved(geometry):
+        if not fits:
             self._matched_since = None
-            return self._unknown(t, shown, (*notes, RECALIBRATE))
+            return self._unknown(t, shown, (RECALIBRATE,))
         if self._matched_since is None:
             self._matched_since = t
         if t - self._matched_since < SETTLE_S:

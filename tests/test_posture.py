@@ -355,6 +355,18 @@ def test_camera_moved_or_view_changed(sample, profile, state, recalibrate):
     assert (RECALIBRATE in step.notes) is recalibrate
 
 
+def test_no_pelvic_tilt_against_a_baseline_the_picture_does_not_fit():
+    """A tilt from a moved camera, or from a profile of the other view, is a
+    guess: a report once read +54° 'rolled back' from a front profile on a side clip."""
+    assert "pelvic_tilt_deg" in judge(side_figure(), SIDE_PROFILE).metrics
+    for sample, profile in ((scaled(side_figure(), 2.0), SIDE_PROFILE),
+                            (side_figure(), FRONT_PROFILE)):  # fmt: skip
+        step = judge(sample, profile)
+        assert "pelvic_tilt_deg" not in step.metrics
+        assert step.notes == (RECALIBRATE,)
+        assert "pelvic_tilt_deg" not in judge(sample, profile, seated=False).metrics
+
+
 def test_a_slouch_after_the_camera_moved_is_not_reported():
     step = judge(scaled(side_figure(trunk_deg=25), 2.0), SIDE_PROFILE)
     assert step.state is UNKNOWN and step.issues == () and step.alerts == []
