@@ -90,10 +90,10 @@ def load_labels(path: Path) -> dict[str, dict[str, Any]]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LabelsError(f"labels file not found: {path}") from None
+        raise LabelsError(f"labels file not found: {path} (name one with --labels PATH)") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise LabelsError(f"cannot read labels file {path}: {exc}") from None
-    clips = data.get("clips", []) if isinstance(data, dict) else None
+    clips = data.get("clips") if isinstance(data, dict) else None  # none: not a labels file
     if not isinstance(clips, list):
         raise LabelsError(f"{path}: expected {{\"clips\": [...]}}")
     return {c["file"]: c for c in (check_clip(c, str(path)) for c in clips)}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import LITE_MODEL, cli_env, clip, run_cli
+from conftest import LITE_MODEL, REPO, cli_env, clip, run_cli
 
 GAZE = str(clip("front/gaze_analyser.mov"))
 PROFILE = {
@@ -221,6 +221,9 @@ CASES = [
     Case("evaluate: labels missing", lambda t: ["evaluate", "--labels", str(t / "no.json")],
          "labels file not found"),
     Case("evaluate: labels not JSON", lambda t: _labels(t, "{clips"), "cannot read labels file"),
+    Case("evaluate: a profile given as labels",
+         lambda t: _labels(t, (REPO / "calibration" / "example_side.json").read_text()),
+         'expected {"clips": [...]}'),
     Case("evaluate: segment without times",
          lambda t: _labels(t, '{"clips": [{"file": "a.mp4", "segments": [{"start": "x"}]}]}'),
          "a segment needs numeric start and end"),
