@@ -6,7 +6,7 @@ output), so tests drive it with a recorded file, a failing capture and a
 fake clock. It owns the things a day at a laptop throws at it: a camera that
 is busy or disappears (state unknown, retried with back-off), a suspend (a
 jump in wall-clock time: a gap, never sitting), a pause (camera released),
-Ctrl-C (a clean stop).
+Ctrl-C or a closed terminal (a clean stop, whose output may have nowhere to go).
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ class LiveMonitor:
         self._changed_t = -np.inf  # when they last changed
         self.last_step: Step | None = None
         self.note = ""
+        self._out_lost = False
 
     def stop(self) -> None:
         self._stop.set()
@@ -273,8 +274,7 @@ class LiveMonitor:
         outcome = self.announcer.announce(alert, repeat) if self.announcer else "not announced"
         stamp = time.strftime("%H:%M", time.localtime(self.wall()))
         sound = outcome.split(":", 1)[0]  # the reason is in the log
-        self.out.write(f"\n[{stamp}] {alert.kind}: {alert.detail} (sound: {sound})\n")
-        self.out.flush()
+        self._write(f"\n[{stamp}] {alert.kind}: {alert.detail} (sound: {sound})\n")
         log.info("alert %s (%s): %s", alert.kind, outcome, alert.detail)
 
     def _camera_moved(self, step: Step) -> None:
@@ -282,8 +282,7 @@ class LiveMonitor:
         moved = RECALIBRATE in step.notes
         if moved and not self._moved:
             stamp = time.strftime("%H:%M", time.localtime(self.wall()))
-            self.out.write(f"\n[{stamp}] {MOVED}\n")
-            self.out.flush()
+            self._write(f"\n[{stamp}] {MOVED}\n")
             log.info("%s", MOVED)
         if moved or step.sample.posture is not PostureState.UNKNOWN:
             self._moved = moved
@@ -332,11 +331,22 @@ class LiveMonitor:
         self._last_note = self.note
         line = status_line(self.last_step, self.rate(), self.note)
         if self.out.isatty():
-            self.out.write("\r\x1b[K" + line)
+            self._write("\r\x1b[K" + line)
         elif changed or t - self._last_line_t >= STATUS_EVERY_S:
             self._last_line_t = t
-            self.out.write(line + "\n")
-        self.out.flush()
+            self._write(line + "\n")
+
+    def _write(self, text: str) -> None:
+        """Write to the output; once it has gone (a closed terminal: EIO; a
+        closed pipe: EPIPE), go on without it: monitoring never needs a screen."""
+        if self._out_lost:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except OSError as exc:
+            self._out_lost = True
+            log.info("output lost (%s); monitoring goes on", exc)
 
     def finish(self) -> None:
         self._release()
@@ -345,7 +355,7 @@ class LiveMonitor:
         if self.recorder is not None:
             self.recorder.close(t, events)
         if self.out.isatty():
-            self.out.write("\n")
+            self._write("\n")
 
     def summary(self) -> str:
         s = self.session

@@ -1,7 +1,7 @@
 """Wiring for `posture-monitor run`: settings and options in, a running monitor out.
 
 Builds the capture, pose estimator, tracker, recorder and announcer, offers a
-first calibration, installs the Ctrl-C/SIGTERM handlers and the log file,
+first calibration, installs the Ctrl-C/SIGTERM/SIGHUP handlers and the log file,
 runs the loop and prints the closing summary.
 """
 
@@ -14,9 +14,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from monitor import control, heap, lock, paths
 from monitor import profile as profiles
@@ -61,11 +61,23 @@ def file_logging(path: Path) -> Iterator[None]:
         handler.close()
 
 
+# SIGHUP: the terminal closed (or the session ended). Windows has none.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C and SIGTERM end the loop cleanly instead of killing it mid-write."""
+    """Ctrl-C, SIGTERM and SIGHUP end the loop cleanly instead of killing it mid-write.
+
+    A SIGHUP ignored from the start (`nohup posture-monitor run`) stays
+    ignored: whoever started it asked for it to outlive the terminal.
+    """
     handlers = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
+        if signum == getattr(signal, "SIGHUP", None) and signal.getsignal(signum) is signal.SIG_IGN:
+            continue
         handlers[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
         yield
@@ -173,11 +185,27 @@ def run(
         if announcer is not None:
             announcer.wait(5.0)  # let a chime that is playing finish
         log.info("stopped: %s", monitor.summary())
-        print(monitor.summary())
+        say(monitor.summary())
         if recorder.failed:
-            print(f"warning: recording stopped early: {recorder.failed}", file=sys.stderr)
-        print(today(recorder.store))
+            say(f"warning: recording stopped early: {recorder.failed}", sys.stderr)
+        say(today(recorder.store))
     return 0
+
+
+def say(text: str, stream: TextIO | None = None) -> None:
+    """Print to stdout (or `stream`), unless it has gone: a closed terminal
+    (EIO, after SIGHUP) or a closed pipe (EPIPE). Everything is recorded and
+    logged by then; what follows goes to /dev/null, so that the flush at exit
+    cannot fail again."""
+    stream = stream or sys.stdout
+    try:
+        print(text, file=stream, flush=True)
+    except OSError as exc:
+        log.info("output lost (%s): %s", exc, text.splitlines()[0] if text else "")
+        with suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stream.fileno())
+            os.close(null)
 
 
 def today(store: Store) -> str:

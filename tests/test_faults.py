@@ -159,6 +159,55 @@ def test_sigkill_on_a_running_monitor_keeps_all_but_the_last_seconds(tmp_path: P
     assert "sitting" in report.stdout
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX only")
+def test_closing_the_terminal_stops_like_sigterm_and_keeps_every_second(tmp_path: Path) -> None:
+    """The terminal window closes under a running monitor: the kernel sends SIGHUP
+    and every later write to the terminal fails with EIO."""
+    import fcntl
+    import pty
+    import select
+    import termios
+
+    db = tmp_path / "m.db"
+    master, terminal = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--source", str(GAZE), "--loop", "--model",
+         "lite", "--db", str(db), "--set", "sound.enabled=false", "--set", "sound.notify=false"],
+        env=cli_env(tmp_path, HOME=str(tmp_path)), cwd=REPO,
+        stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal,  # no calibration prompt
+        start_new_session=True,  # then the pty becomes its controlling terminal:
+        preexec_fn=lambda: fcntl.ioctl(1, termios.TIOCSCTTY, 0),
+    )
+    os.close(terminal)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 60
+        while shown.count(b" fps") < 5:  # the status line, rewritten each second
+            assert child.poll() is None and time.monotonic() < deadline, shown
+            if select.select([master], [], [], 0.25)[0]:
+                shown += os.read(master, 4096)
+        os.close(master)  # the window closes
+        closed_at = time.time()
+        returncode = child.wait(30)
+    finally:
+        child.kill()
+        child.wait(10)
+    assert returncode == 0  # not killed by SIGHUP (-1), no traceback (1), no failed flush (120)
+
+    assert not db.with_name("m.db.lock").exists()  # released and removed
+    assert not db.with_name("m.db-wal").exists()  # the database closed cleanly
+    with Store.open(db) as store:
+        started, stopped = store.conn.execute(
+            "SELECT started_at, stopped_at FROM sessions").fetchone()
+        assert stopped is not None and abs(stopped - closed_at) < 2
+        rows = store.rows(0, closed_at + 10).samples
+        recorded = sum(row.dur_s for row in rows)
+    assert stopped - started - recorded < 1.5  # every second up to the stop is kept
+    log = (tmp_path / "xdg_state_home" / "posture-monitor" / "monitor.log").read_text()
+    assert "stopped: monitored " in log  # the summary is in the log,
+    assert "output lost" in log  # as it could not be printed
+
+
 # --- the sound device failing ------------------------------------------------------------------
 
 
