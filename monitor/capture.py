@@ -14,6 +14,7 @@ until the next `read()`; keep a copy to keep it longer.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,8 @@ import numpy as np
 
 from monitor.errors import SourceError
 from monitor.sources import available_cameras
+
+log = logging.getLogger(__name__)
 
 
 class CameraLost(Exception):
@@ -89,6 +92,9 @@ class PacedFile:
         if not self.path.is_file():
             raise SourceError(f"video not found: {self.path}")
         self._open()
+        # What the header announces, to tell a truncated file from a short one.
+        self.frame_count = max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        self._ended_once = False
         self._started = clock()
         self.frames_grabbed = 0
         self.frames_decoded = 0
@@ -120,6 +126,7 @@ class PacedFile:
             if not self._cap.grab():
                 if self._next == 0:
                     raise SourceError(f"{self.path} holds no readable video frames")
+                self._ended()
                 if not self.loop:
                     raise EndOfSource(self.name)
                 self._rewind()
@@ -135,8 +142,32 @@ class PacedFile:
         self.frames_decoded += 1
         return self._image
 
+    def _ended(self) -> None:
+        """The first time the file ends, say so if it ends early (as replay does)."""
+        if not self._ended_once:
+            self._ended_once = True
+            last_t = (self._next - 1) * self._frame_s
+            warn_if_cut_short(self.path, last_t, self._next, self.frame_count)
+
     def release(self) -> None:
         self._cap.release()
+
+
+def warn_if_cut_short(path: Path, last_t: float, frames_read: int, frames_announced: int) -> None:
+    """Warn that a video ended before the length its header announces.
+
+    The same test and words as `sources.VideoFileSource.frames` (replay,
+    calibrate), which keeps its own copy: the two belong in one function there.
+    """
+    if frames_read < frames_announced - max(2, frames_announced // 50):
+        log.warning(
+            "%s ends after %.1f s, %d of the %d frames its header announces "
+            "(truncated or damaged); analysed what could be read",
+            path,
+            last_t,
+            frames_read,
+            frames_announced,
+        )
 
 
 def open_capture(spec: str, loop: bool = False) -> Capture:

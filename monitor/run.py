@@ -361,7 +361,9 @@ class LiveMonitor:
         s = self.session
         if s.started_t is None or s.last_t is None:
             return "nothing was analysed"
-        bouts = self.tracker.bouts
+        # A bout of no length (one seated frame, then the end) is no sitting,
+        # and the report does not count it either.
+        bouts = [b for b in self.tracker.bouts if b.duration_s > 0]
         sat = sum(b.duration_s for b in bouts)
         longest = max((b.duration_s for b in bouts), default=0.0)
         posture = ""

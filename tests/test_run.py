@@ -7,18 +7,21 @@ under a second and every retry of a lost camera happens at a known time.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import clip
 
 from monitor import settings as config
 from monitor.capture import CameraLost, EndOfSource, PacedFile
 from monitor.landmarks import COUNT, Landmark
 from monitor.run import LiveMonitor
 from monitor.sample import VISIBILITY, PoseSample, X, Y
+from monitor.sources import VideoFileSource
 from monitor.status import MOVED, status_line
 from monitor.store import Store
 from monitor.timeline import Alert, PostureState, Presence, TimelineSample
@@ -395,6 +398,17 @@ def test_the_summary_weighs_posture_by_time_not_by_frames() -> None:
     assert "posture good 86% of judged time" in monitor.summary()
 
 
+def test_one_seated_frame_then_the_end_is_no_bout_in_the_summary() -> None:
+    """A recording that ends after one frame (a truncated file): a bout of 0 s
+    is no sitting, as in the report, not "sat 0 s in 1 bout(s)"."""
+    clock = Clock()
+    monitor = make(clock)
+    monitor.tick()
+    monitor.finish()
+    assert monitor.tracker.bouts[0].duration_s == 0
+    assert monitor.summary().startswith("monitored 0 s: sat 0 s in 0 bout(s) (longest 0 s)")
+
+
 def test_a_pause_is_not_credited_to_the_posture_seen_before_it() -> None:
     """Good for 3 s, paused for 4 s (shorter than a gap that ends monitoring),
     then drift: the paused seconds count as neither good nor drift."""
@@ -524,6 +538,30 @@ def test_a_looping_file_starts_over_at_the_end(short_video: Path) -> None:
     assert np.array_equal(images[0], images[2])  # the first frame again
     assert not np.array_equal(images[0], images[1])
     capture.release()
+
+
+def test_a_truncated_file_is_said_to_end_early_as_replay_says_it(
+    tmp_path: Path, short_video: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`head -c 200000` of a 17.6 s clip: 13 of its 527 frames can be read."""
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(clip("side/jonz21_office_chair.mp4").read_bytes()[:200_000])
+    replayed = VideoFileSource(cut)
+    list(replayed.frames(2.0))
+    replayed.close()
+    (said_by_replay,) = [r.getMessage() for r in caplog.records]
+    assert "ends after 0.4 s, 13 of the 527 frames its header announces" in said_by_replay
+    caplog.clear()
+    for path, loop in ((cut, False), (cut, True), (short_video, True)):
+        clock = StepClock()
+        capture = PacedFile(path, loop=loop, clock=clock)
+        for t in (0.0, 4.0, 8.0):  # past the end, twice when looping
+            clock.t = t
+            with pytest.raises(EndOfSource) if not loop and t > 0 else contextlib.nullcontext():
+                capture.read()
+        capture.release()
+    # Once for the cut file, looping or not; the whole short video says nothing.
+    assert [r.getMessage() for r in caplog.records] == [said_by_replay] * 2
 
 
 def test_a_snooze_postpones_the_break_alert_and_then_it_comes() -> None:
