@@ -61,14 +61,6 @@ def replay_command(args: argparse.Namespace) -> int:
     # A profile of the other mirroring is refused: its tilts would have the other sign.
     profile = profiles.load(args.profile, settings.camera.mirrored) if args.profile else None
     fps = settings.sampling.fps if args.fps is None else (args.fps or None)
-    if profile is None and args.calibrate is None:
-        # Unlike run, replay takes no saved profile unasked: a recording may be anyone's.
-        print("posture-monitor: note: posture is not judged without a baseline: add "
-              "--profile NAME (yours: --profile default) or --calibrate START:END",
-              file=sys.stderr)  # fmt: skip
-    elif profile is not None and args.calibrate is not None:
-        print(f"posture-monitor: note: --calibrate replaces --profile {args.profile}",
-              file=sys.stderr)  # fmt: skip
 
     def calibration_failed(exc: ProfileError) -> None:
         # The recording is still worth a timeline: presence and sitting
@@ -87,6 +79,14 @@ def replay_command(args: argparse.Namespace) -> int:
     with lock.recording(args.db, "replay") if args.db else nullcontext():
         if args.db:
             _refuse_recorded_early(args)
+        if profile is None and args.calibrate is None:
+            # Unlike run, replay takes no saved profile unasked: a recording may be anyone's.
+            print("posture-monitor: note: posture is not judged without a baseline: add "
+                  "--profile NAME (yours: --profile default) or --calibrate START:END",
+                  file=sys.stderr)  # fmt: skip
+        elif profile is not None and args.calibrate is not None:
+            print(f"posture-monitor: note: --calibrate replaces --profile {args.profile}",
+                  file=sys.stderr)  # fmt: skip
         timeline = replay.analyse(
             args.video, model, fps, settings, profile, calibrate=args.calibrate,
             progress_label="replay", on_calibration_error=calibration_failed,
