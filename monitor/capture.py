@@ -14,7 +14,6 @@ until the next `read()`; keep a copy to keep it longer.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,9 +23,7 @@ import cv2
 import numpy as np
 
 from monitor.errors import SourceError
-from monitor.sources import available_cameras
-
-log = logging.getLogger(__name__)
+from monitor.sources import available_cameras, warn_if_cut_short
 
 
 class CameraLost(Exception):
@@ -151,23 +148,6 @@ class PacedFile:
 
     def release(self) -> None:
         self._cap.release()
-
-
-def warn_if_cut_short(path: Path, last_t: float, frames_read: int, frames_announced: int) -> None:
-    """Warn that a video ended before the length its header announces.
-
-    The same test and words as `sources.VideoFileSource.frames` (replay,
-    calibrate), which keeps its own copy: the two belong in one function there.
-    """
-    if frames_read < frames_announced - max(2, frames_announced // 50):
-        log.warning(
-            "%s ends after %.1f s, %d of the %d frames its header announces "
-            "(truncated or damaged); analysed what could be read",
-            path,
-            last_t,
-            frames_read,
-            frames_announced,
-        )
 
 
 def open_capture(spec: str, loop: bool = False) -> Capture:

@@ -129,19 +129,22 @@ class VideoFileSource:
             raise SourceError(f"{self.path} holds no readable video frames (empty or corrupt)")
         # The video lasts as long as what could be read: a truncated file's
         # header still announces the whole length.
-        if index < self.frame_count - max(2, self.frame_count // 50):
-            log.warning(
-                "%s ends after %.1f s, %d of the %d frames its header announces "
-                "(truncated or damaged); analysed what could be read",
-                self.path,
-                last_t,
-                index,
-                self.frame_count,
-            )
+        warn_if_cut_short(self.path, last_t, index, self.frame_count)
         self.duration_s = last_t + 1.0 / self.fps
 
     def close(self) -> None:
         self._cap.release()
+
+
+def warn_if_cut_short(path: Path, last_t: float, frames_read: int, frames_announced: int) -> None:
+    """Warn that a video ended before the length its header announces (a
+    truncated or damaged file), in the same words for replay, calibrate and run."""
+    if frames_read < frames_announced - max(2, frames_announced // 50):
+        log.warning(
+            "%s ends after %.1f s, %d of the %d frames its header announces "
+            "(truncated or damaged); analysed what could be read",
+            path, last_t, frames_read, frames_announced,
+        )  # fmt: skip
 
 
 class ImageFolderSource:
