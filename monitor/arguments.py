@@ -7,11 +7,13 @@ user may type, with types that reject bad values in the user's own terms.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from monitor import __version__
+from monitor.errors import unwritable
 
 
 def _number(
@@ -26,7 +28,7 @@ def _number(
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not {allowed}: {text!r}") from None
-        if value < lo or value > hi or (above_lo and value == lo):
+        if not math.isfinite(value) or value < lo or value > hi or (above_lo and value == lo):
             raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
         return value
 
@@ -37,6 +39,15 @@ _fps = _number(0, 1000)
 _days = _number(1, 366, whole=True)
 _seconds = _number(0, 3600, above_lo=True)
 _volume = _number(0, 1)
+
+
+def _output(text: str) -> Path:
+    """A file to write, refused at once (not after the work) when it cannot be written."""
+    path = Path(text)
+    reason = unwritable(path)
+    if reason is not None:
+        raise argparse.ArgumentTypeError(f"cannot write {path}: {reason}")
+    return path
 
 
 def _instant(text: str) -> float:
@@ -150,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="analyse at most N frames per second of video (0: every frame; default: sampling.fps)",
     )
-    p.add_argument("--json", type=Path, metavar="OUT", help="write the timeline as JSON")
+    p.add_argument("--json", type=_output, metavar="OUT", help="write the timeline as JSON")
     p.add_argument(
         "--calibrate",
         type=_span,
@@ -182,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", default="default", help="profile name or .json path (default: default)"
     )
     p.add_argument(
-        "--start", type=float, default=0.0, help="for a file: where to start, in seconds"
+        "--start", type=_number(0, 24 * 3600), default=0.0,
+        help="for a file: where to start, in seconds (0 or more)",
     )
     p.add_argument(
         "--seconds",
@@ -223,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--repeat", type=int, default=3, help="repeat the measurement N times (default 3)"
     )
-    p.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
+    p.add_argument("--json", type=_output, metavar="OUT", help="write the figures as JSON")
     p.add_argument(
         "--replay", action="store_true",
         help="per-stage cost of analysing every frame (the default when no mode is chosen)",
@@ -260,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
     p.add_argument("--labels", type=Path, default=Path("../shared/data/labels.json"))
     p.add_argument("--fps", type=_fps, default=None, help="as for replay")
-    p.add_argument("--json", type=Path, metavar="OUT", help="write the scores as JSON")
+    p.add_argument("--json", type=_output, metavar="OUT", help="write the scores as JSON")
     p.add_argument(
         "--timeline", type=Path, action="append", default=[], metavar="JSON",
         help="score this timeline (from 'replay --json') instead of replaying; its "
@@ -298,9 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--tz", help="time zone for days, e.g. Europe/London (default: the system's)")
     _add_db_option(p)
-    p.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
-    p.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report")
-    p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-minute timeline as CSV")
+    p.add_argument("--json", type=_output, metavar="OUT", help="write the figures as JSON")
+    p.add_argument("--html", type=_output, metavar="OUT", help="write a self-contained HTML report")
+    p.add_argument(
+        "--csv", type=_output, metavar="OUT", help="write the per-minute timeline as CSV"
+    )
 
     p = sub.add_parser(
         "data",
@@ -314,13 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = actions.add_parser(
         "export", help="write the recorded data as CSV files",
-        description="Write samples, events and sessions as CSV: into a folder, or the "
-        "samples alone into one .csv file.",
+        description="Write samples, events and sessions as CSV: into a folder, as "
+        "samples.csv, events.csv and sessions.csv; or, given FILE.csv, as FILE.csv (the "
+        "samples) with FILE-events.csv and FILE-sessions.csv beside it.",
     )  # fmt: skip
     _add_db_option(a)
     a.add_argument(
         "--out", type=Path, required=True, metavar="DIR|FILE.csv",
-        help="where to: a folder, or a .csv file for the samples",
+        help="where to: a folder (made if missing), or FILE.csv for the samples, with "
+        "FILE-events.csv and FILE-sessions.csv beside it",
     )  # fmt: skip
     a = actions.add_parser(
         "forget", help="delete everything recorded before a date",

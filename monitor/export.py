@@ -18,7 +18,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.day_report import DayReport, SampleRow, build_report, day_bounds, minutes
-from monitor.errors import MonitorError
+from monitor.errors import (
+    MonitorError,
+    OutputError,
+    cannot_make_folder,
+    cannot_write,
+    unwritable,
+)
 from monitor.store import Store
 
 
@@ -40,6 +46,9 @@ def local_zone(name: str | None = None) -> tzinfo:
     return fixed
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+
 def parse_day(text: str, tz: tzinfo, now: datetime | None = None) -> date:
     """YYYY-MM-DD, today or yesterday (in `tz`)."""
     today = (now or datetime.now(tz)).astimezone(tz).date()
@@ -48,11 +57,16 @@ def parse_day(text: str, tz: tzinfo, now: datetime | None = None) -> date:
     if text == "yesterday":
         return today - timedelta(days=1)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise MonitorError(
             f"not a date: {text!r} (expected YYYY-MM-DD, today or yesterday)"
         ) from None
+    # Recordings are in Unix time, from 1970; a report reaches a day past the
+    # last day asked for, which Python's calendar (to 9999) must still hold.
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise MonitorError(f"date out of range: {text!r} (expected {FIRST_DAY} to {LAST_DAY})")
+    return day
 
 
 def reports(
@@ -77,15 +91,23 @@ def reports(
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader never sees half a file."""
+    """Write atomically: a reader never sees half a file, and a failed write leaves none.
+
+    OutputError, naming the path and the reason, if it cannot be written.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             out.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise cannot_write(path, exc) from None
         raise
 
 
@@ -137,15 +159,28 @@ def export_data(store: Store, out: Path) -> list[Path]:
     """
     out = Path(out)
     if out.suffix.lower() == ".csv":
-        out.parent.mkdir(parents=True, exist_ok=True)
+        folder = out.parent
         targets = {
             "samples": out,
             "events": out.with_name(f"{out.stem}-events.csv"),
             "sessions": out.with_name(f"{out.stem}-sessions.csv"),
         }
     else:
-        out.mkdir(parents=True, exist_ok=True)
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise OutputError(
+                f"cannot write into {out}: it is a file, not a folder "
+                "(name a folder, or a file ending in .csv)"
+            )
+        folder = out
         targets = {k: out / f"{k}.csv" for k in ("samples", "events", "sessions")}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_make_folder(folder, exc, out) from None
+    for path in targets.values():  # all checked before any is written: no half export
+        reason = unwritable(path)
+        if reason is not None:
+            raise OutputError(f"cannot write {path}: {reason}")
     queries = {
         "samples": "SELECT * FROM samples ORDER BY t",
         "events": EVENTS_SQL,
