@@ -12,7 +12,7 @@ from monitor.errors import ProfileError
 from monitor.pose import PoseEstimator
 from monitor.profile import Profile
 from monitor.sample import PoseSample
-from monitor.sources import CameraSource, open_source
+from monitor.sources import CameraSource, ImageFolderSource, VideoFileSource, open_source
 
 INSTRUCTIONS = """\
 Calibration: sit the way you want to sit.
@@ -22,6 +22,9 @@ Calibration: sit the way you want to sit.
 Hold still while the monitor looks."""
 
 CALIBRATION_FPS = 5.0
+# A stretch that ends within half an analysis interval of what was asked is
+# complete: no sample more would have been taken.
+COMPLETE_WITHIN_S = 0.5 / CALIBRATION_FPS
 
 
 def guided(
@@ -45,6 +48,7 @@ def guided(
             sleep(1.0)
     say(f"Collecting {seconds:g} s of samples…")
     samples: list[PoseSample] = []
+    ended_s: float | None = None  # where a file ended before the stretch was collected
     try:
         # The same sides as `run` sees, or the baseline's tilts would have the other sign.
         with PoseEstimator(model, stills=source.stills, mirrored=mirrored) as estimator:
@@ -58,6 +62,8 @@ def guided(
                 samples.append(estimator.estimate(frame.t_s, frame.image))
                 sys.stderr.write(".")
                 sys.stderr.flush()
+            else:  # the file ended (a camera never does), and now knows its true length
+                ended_s = float(getattr(source, "duration_s", 0.0))
     finally:
         source.close()
         sys.stderr.write("\n")
@@ -65,5 +71,42 @@ def guided(
         raise ProfileError(
             f"no frames after {start_s:g} s in {source_spec}; nothing to calibrate from"
         )
+    _check_collected(samples, source, source_spec, seconds, first, ended_s)
     profile = profiles.build(samples, target.stem, mirrored)
     return profile, profiles.save(profile, str(target))
+
+
+def _check_collected(
+    samples: list[PoseSample],
+    source: VideoFileSource | ImageFolderSource | CameraSource,
+    source_spec: str,
+    seconds: float,
+    first_s: float | None,
+    ended_s: float | None,
+) -> None:
+    """ProfileError if a recording ended before the asked stretch, or too few frames came.
+
+    A profile from a cut-off stretch would replace a good one with a baseline
+    of a fraction of a second. Stills are exempt: their times are made up,
+    one a second, and every photo is used (`profile.build` counts them).
+    """
+    if ended_s is not None and first_s is not None and not source.stills:
+        got_s = max(ended_s - first_s, 0.0)
+        if got_s < seconds - COMPLETE_WITHIN_S:
+            where, earlier = "", ""
+            if first_s >= COMPLETE_WITHIN_S:
+                where = f" from {first_s:.1f} s"
+                if ended_s >= seconds:
+                    earlier = f"--start {ended_s - seconds:.1f} or earlier, "
+            raise ProfileError(
+                f"{source_spec} ends at {ended_s:.1f} s: got {got_s:.1f} s of the {seconds:g} s "
+                f"asked{where}; nothing saved (use {earlier}fewer --seconds, or a longer "
+                "recording)"
+            )
+    if len(samples) < profiles.MIN_SAMPLES and not source.stills:  # build says it for photos
+        least_s = (profiles.MIN_SAMPLES - 1) / CALIBRATION_FPS
+        raise ProfileError(
+            f"too few frames to calibrate from: {len(samples)} in {seconds:g} s, at least "
+            f"{profiles.MIN_SAMPLES} needed ({CALIBRATION_FPS:g} a second); ask for more "
+            f"seconds (--seconds {max(least_s, 1.0):g} or more)"
+        )

@@ -36,6 +36,23 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MIN_PRESENT_SHARE = 0.8
 MIN_SAMPLES = 3
 MAX_WANDER = 0.6  # head movement, in body scales (robust spread): only gross movement fails
+# The largest calibration spread (robust std) of a metric whose drift
+# threshold, posture.enter_z (3) spreads, must stay reachable: a spread above
+# it is movement (standing up, shifting), and would let no real drift count.
+# Real drift, measured against the labelled calibrations: slouches moved
+# trunk_incl_deg 11-29° (median; at most 34°), trunk_thigh_deg 3-15° (at most
+# 26°), head_level 0.22-0.36 (at most 0.42); 3 x 12° = 36° and 3 x 0.25 = 0.75
+# are beyond all of them. Spreads of real seated calibrations: trunk_incl_deg
+# 2.1-6.6° (jonz21 1.6-5.2, joylinwq 19-26, the straight stills; 10.4° on
+# jonz21 0-5, settling in), trunk_thigh_deg 2.0-5.4° (6.3° at most on any
+# seated stretch), head_level 0.05-0.13 (0.17 at most). Five sit-to-stand
+# cycles (frailty_chair_stands 0-5 s): 19°, 44° and 0.47. The head and neck
+# angles are left out: in profile the ear wanders (neck_incl_deg spreads
+# 13-31° on the labelled stretches) and the trunk metrics already catch
+# movement. So is the front view: standing up at a desk webcam takes the head
+# out of the picture (the presence check), and no front recording of it exists
+# here to measure.
+MAX_SPREAD = {"trunk_incl_deg": 12.0, "trunk_thigh_deg": 12.0, "head_level": 0.25}
 
 
 @dataclass(frozen=True)
@@ -242,6 +259,11 @@ def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> P
     """
     if not samples:
         raise ProfileError("no frames to calibrate from")
+    if len(samples) < MIN_SAMPLES:
+        raise ProfileError(
+            f"too few frames to calibrate from: {len(samples)}, at least {MIN_SAMPLES} are "
+            "needed; calibrate over a longer stretch"
+        )
     present = [s for s in samples if s.present]
     if len(present) < max(MIN_SAMPLES, MIN_PRESENT_SHARE * len(samples)):
         raise ProfileError(
@@ -275,6 +297,18 @@ def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> P
         raise ProfileError(
             "the landmarks needed for posture were not visible: check the lighting "
             "and that your head and shoulders are in the picture"
+        )
+    unsteady = {
+        k: baseline[k].std / limit
+        for k, limit in MAX_SPREAD.items()
+        if k in baseline and baseline[k].std > limit
+    }
+    if unsteady:
+        worst = max(unsteady, key=unsteady.__getitem__)
+        raise ProfileError(
+            f"your posture changed too much during calibration ({worst} spread "
+            f"{baseline[worst].std:.3g}, more than {MAX_SPREAD[worst]:g}: no drift would ever "
+            "be noticed): stay seated and still, supported and upright, and try again"
         )
     return Profile(
         name=name,

@@ -127,3 +127,73 @@ def test_a_failed_write_is_a_profile_error_and_leaves_nothing(err, stage, words,
     assert str(error.value) == f"cannot save profile {path}: {words}"
     assert path.read_text() == before
     assert [p.name for p in path.parent.iterdir()] == ["home.json"]
+
+
+# -- a calibration that did not get what it asked for saves nothing ---------------------------
+
+
+def _cut(tmp_path: Path) -> Path:
+    """The first 200 kB of the side clip: 0.4 s readable, its header announcing 17.6 s."""
+    path = tmp_path / "cut.mp4"
+    path.write_bytes(clip(VIDEO).read_bytes()[:200_000])
+    return path
+
+
+# (calibrate's arguments, given tmp_path; the words of its one-line error)
+REFUSED = {
+    "a truncated clip": (
+        lambda t: ["--source", _cut(t), "--seconds", "5"],
+        "{t}/cut.mp4 ends at 0.4 s: got 0.4 s of the 5 s asked; nothing saved",
+    ),
+    "a stretch past the end": (
+        lambda t: ["--source", clip(VIDEO), "--start", "16", "--seconds", "5"],
+        f"{clip(VIDEO)} ends at 17.6 s: got 1.6 s of the 5 s asked from 16.0 s; nothing saved "
+        "(use --start 12.6 or earlier, fewer --seconds, or a longer recording)",
+    ),
+    "too few frames": (
+        lambda t: ["--source", clip(VIDEO), "--start", "2", "--seconds", "0.1"],
+        "too few frames to calibrate from: 1 in 0.1 s, at least 3 needed (5 a second); ask "
+        "for more seconds (--seconds 1 or more)",
+    ),
+    "five sit-to-stand cycles": (
+        lambda t: ["--source", clip("sitstand/frailty_chair_stands.mp4"), "--seconds", "5"],
+        "your posture changed too much during calibration (trunk_thigh_deg spread 44, more "
+        "than 12: no drift would ever be noticed)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("args", "words"), REFUSED.values(), ids=REFUSED)
+def test_a_calibration_that_fell_short_keeps_the_old_profile(args, words, tmp_path: Path) -> None:
+    """The exploratory tester's reports: each used to replace a good profile."""
+    env = cli_env(tmp_path)
+    P.save(P.build(calibration(), "default"), "default")  # conftest's XDG_DATA_HOME, as env's
+    path = P.path_for("default")
+    before = path.read_text()
+    result = run_cli("calibrate", *args(tmp_path), "--countdown", "0", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, result.stderr  # one line (a truncated clip also warns, apart)
+    assert errors[0].startswith(f"posture-monitor: error: {words.replace('{t}', str(tmp_path))}")
+    assert "saved profile" not in result.stdout
+    assert path.read_text() == before
+    assert [p.name for p in path.parent.iterdir()] == ["default.json"]
+
+
+def test_a_complete_stretch_at_the_end_of_a_clip_still_calibrates(tmp_path: Path) -> None:
+    """18.4 s + 5 s ends where deepa_interview (23.4 s) ends: nothing is missing."""
+    result = run_cli("calibrate", "--source", clip("front/deepa_interview.mp4"), "--start", "18.4",
+                     "--seconds", "5", env=cli_env(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "saved profile 'default' (front view, 25 samples" in result.stdout
+
+
+@pytest.mark.parametrize("start", ["-1", "-0.5"])
+def test_a_negative_start_is_refused_by_the_parser(start: str, tmp_path: Path) -> None:
+    result = run_cli("calibrate", "--source", clip(VIDEO), f"--start={start}",
+                     env=cli_env(tmp_path))  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"posture-monitor: error: argument --start: must be from 0 to 86400, got {start} "
+    )
+    assert result.stdout == ""  # refused before the instructions, the video or the model

@@ -80,14 +80,56 @@ BAD_CALIBRATIONS = {
         calibration(3) + [nobody(1.0 + i) for i in range(7)],
         "seen in 3 of 10 frames",
     ),
-    "only two frames": (calibration(2), "seen in 2 of 2 frames"),
+    # the person was seen: what is wrong is the number of frames (exploratory test)
+    "only two frames": (calibration(2), "too few frames to calibrate from: 2, at least 3"),
     "moving around": (_jumping(calibration(10)), "moved too much"),
+    # the head holds still while the legs swing: the nose alone passes as steady
+    "thighs swinging 0-50°": (
+        [side_figure(i * 0.2, thigh_deg=50.0 * (i % 2)) for i in range(10)],
+        r"posture changed too much .*\(trunk_thigh_deg spread 37.1, more than 12",
+    ),
 }
 
 
 @pytest.mark.parametrize(("samples", "words"), BAD_CALIBRATIONS.values(), ids=BAD_CALIBRATIONS)
 def test_bad_calibrations_say_why(samples, words):
     with pytest.raises(ProfileError, match=words):
+        P.build(samples, "x")
+
+
+# Real calibrations (labels.json's calibrate stretches, and the still folders the
+# example profiles were made from) must pass every gate: (clip, fps, from, to).
+REAL_CALIBRATIONS = {
+    "jonz21 1.6-5.2": ("side/jonz21_office_chair.mp4", 5.0, 1.6, 5.2),
+    "joylinwq 19-26": ("side/joylinwq_slump_to_upright.mp4", 5.0, 19.0, 26.0),
+    "deepa 0.8-4.5": ("front/deepa_interview.mp4", 5.0, 0.8, 4.5),
+    "nvinayvarma straight stills": ("stills/nvinayvarma", None, 0.0, 2.0),
+    "vincent case4 stills": ("stills/vincent_neck_pose/case4", None, 0.0, 99.0),
+}
+
+
+def _stretch(name: str, fps: float | None, start: float, end: float) -> list:
+    samples = estimated(name, fps).samples
+    if name == "stills/nvinayvarma":  # the straight*.jpg photos, the first three by name
+        files = sorted(p.name for p in Path(estimated(name, fps).source).iterdir())
+        return [s for f, s in zip(files, samples, strict=True) if f.startswith("straight")]
+    return [s for s in samples if start <= s.t_s <= end]
+
+
+@pytest.mark.parametrize("case", REAL_CALIBRATIONS.values(), ids=REAL_CALIBRATIONS)
+def test_real_calibrations_pass_with_spreads_within_the_limits(case):
+    profile = P.build(_stretch(*case), "real")
+    for metric, limit in P.MAX_SPREAD.items():
+        if metric in profile.baseline:
+            assert profile.baseline[metric].std <= limit * 0.6, metric  # with room to spare
+
+
+def test_sitting_down_and_standing_up_is_not_a_calibration():
+    """Five sit-to-stand cycles (exploratory test): the head is steady enough for
+    the nose's wander check, but the hip angle spreads 44°, so enter_z (3)
+    spreads would be 132° and no slouch would ever be flagged."""
+    samples = _stretch("sitstand/frailty_chair_stands.mp4", 5.0, 0.0, 5.0)
+    with pytest.raises(ProfileError, match=r"\(trunk_thigh_deg spread 4\d\.?\d*, more than 12"):
         P.build(samples, "x")
 
 
