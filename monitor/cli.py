@@ -79,14 +79,6 @@ def replay_command(args: argparse.Namespace) -> int:
     with lock.recording(args.db, "replay") if args.db else nullcontext():
         if args.db:
             _refuse_recorded_early(args)
-        if profile is None and args.calibrate is None:
-            # Unlike run, replay takes no saved profile unasked: a recording may be anyone's.
-            print("posture-monitor: note: posture is not judged without a baseline: add "
-                  "--profile NAME (yours: --profile default) or --calibrate START:END",
-                  file=sys.stderr)  # fmt: skip
-        elif profile is not None and args.calibrate is not None:
-            print(f"posture-monitor: note: --calibrate replaces --profile {args.profile}",
-                  file=sys.stderr)  # fmt: skip
         timeline = replay.analyse(
             args.video, model, fps, settings, profile, calibrate=args.calibrate,
             progress_label="replay", on_calibration_error=calibration_failed,
@@ -94,6 +86,14 @@ def replay_command(args: argparse.Namespace) -> int:
         )  # fmt: skip
     if args.json:
         timeline.write(args.json)
+    if profile is None and args.calibrate is None:
+        # Unlike run, replay takes no saved profile unasked: a recording may be anyone's.
+        print("posture-monitor: note: posture is not judged without a baseline: add "
+              "--profile NAME (yours: --profile default) or --calibrate START:END",
+              file=sys.stderr)  # fmt: skip
+    elif profile is not None and args.calibrate is not None:
+        print(f"posture-monitor: note: --calibrate replaced --profile {args.profile}",
+              file=sys.stderr)  # fmt: skip
     print(replay.summary(timeline))
     return 0
 
