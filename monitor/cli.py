@@ -17,6 +17,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor import files
 from monitor import settings as config
 from monitor.arguments import build_parser
 from monitor.errors import MonitorError, ProfileError
@@ -157,7 +158,7 @@ def bench_command(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(bench.format_report(report))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        files.write_text(args.json, json.dumps(report, indent=1) + "\n")
     return 0
 
 
@@ -208,7 +209,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     results["all"] = {"presence": total_presence.to_json(), "posture": total_posture.to_json()}
     print(evaluate.table(rows))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        files.write_text(args.json, json.dumps(results, indent=1) + "\n")
     return 0
 
 
@@ -320,7 +321,7 @@ def report_command(args: argparse.Namespace) -> int:
     if args.html:
         from monitor import report_html
 
-        export.write_text(args.html, report_html.render(reports, samples, tz))
+        files.write_text(args.html, report_html.render(reports, samples, tz))
     return 0
 
 

@@ -10,7 +10,6 @@ import csv
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -22,9 +21,9 @@ from monitor.errors import (
     MonitorError,
     OutputError,
     cannot_make_folder,
-    cannot_write,
     unwritable,
 )
+from monitor.files import write_text
 from monitor.store import Store
 
 
@@ -88,27 +87,6 @@ def reports(
         )
         samples = rows.samples
     return out, samples
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader never sees half a file, and a failed write leaves none.
-
-    OutputError, naming the path and the reason, if it cannot be written.
-    """
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise cannot_write(path, exc) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise cannot_write(path, exc) from None
-        raise
 
 
 def write_json(path: Path, reports_: Sequence[DayReport]) -> None:

@@ -9,12 +9,12 @@ Field names here are a contract; more fields may be added, none renamed:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from monitor import files
 
 
 class Presence(str, Enum):
@@ -92,14 +92,5 @@ class Timeline:
         }
 
     def write(self, path: Path) -> None:
-        """Write the JSON atomically: a reader never sees half a file."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(self.to_json(), out, indent=1)
-                out.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write the JSON whole or not at all (files.write_text)."""
+        files.write_text(path, json.dumps(self.to_json(), indent=1) + "\n")

@@ -131,17 +131,24 @@ def test_data_export_help_says_which_files_a_csv_name_gives(tmp_path):
     assert "samples alone" not in text
 
 
-def test_a_write_that_fails_midway_says_why_and_leaves_no_file(tmp_path, monkeypatch):
-    from monitor import export
+@pytest.mark.parametrize("what", ["report", "timeline"])
+def test_a_write_that_fails_midway_says_why_and_leaves_no_file(tmp_path, monkeypatch, what):
+    """Reports, exports, and replay/bench/evaluate's --json all write through files.write_text."""
+    from monitor import files
     from monitor.errors import OutputError
+    from monitor.timeline import Timeline
 
     def full(src: str, dst: str) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(export.os, "replace", full)
+    monkeypatch.setattr(files.os, "replace", full)
     out = tmp_path / "out"
     out.mkdir()
+    target = out / "r.json"
     with pytest.raises(OutputError) as caught:
-        export.write_text(out / "r.html", "<html></html>")
-    assert str(caught.value) == f"cannot write {out / 'r.html'}: the disk is full"
-    assert list(out.iterdir()) == []  # not r.html, nor the temporary .r.html.XXXX
+        if what == "report":
+            files.write_text(target, "{}")
+        else:
+            Timeline("clip.mp4").write(target)
+    assert str(caught.value) == f"cannot write {target}: the disk is full"
+    assert list(out.iterdir()) == []  # not r.json, nor the temporary .r.json.XXXX
