@@ -139,6 +139,8 @@ class Profile:
                     _number(_field(entry, "mean", where), f"{where}.mean"),
                     _number(_field(entry, "std", where), f"{where}.std", lo=0.0),
                 )
+            if not baseline:  # nothing to judge by: every posture would pass as good
+                raise _Invalid("baseline: no metrics")
 
             def px(key: str, lo: float | None = None) -> float:
                 return _number(_field(camera, key, "camera"), f"camera.{key}", lo)

@@ -245,6 +245,9 @@ BAD_FILES = {
     "baseline is a list": (
         _with(lambda d: d.update(baseline=[1, 2])), "'baseline' should be an object.*got a list",
     ),
+    "no metrics (every posture would pass as good)": (
+        _with(lambda d: d.update(baseline={})), "baseline: no metrics",
+    ),
     "one metric is text": (
         _with(lambda d: d["baseline"].update(trunk_incl_deg="x")),
         "'baseline.trunk_incl_deg' should be an object",
