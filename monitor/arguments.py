@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from monitor import __version__
+from monitor import __version__, paths
 from monitor.errors import unwritable
 
 
@@ -270,7 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
         "people's recordings, so camera.mirrored does not apply to them.",
     )
     p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
-    p.add_argument("--labels", type=Path, default=Path("../shared/data/labels.json"))
+    p.add_argument(
+        "--labels", type=Path, default=paths.REPO.parent / "shared" / "data" / "labels.json",
+        help="the labels file (default: the shared data beside this repository, %(default)s)",
+    )
     p.add_argument("--fps", type=_fps, default=None, help="as for replay")
     p.add_argument("--json", type=_output, metavar="OUT", help="write the scores as JSON")
     p.add_argument(

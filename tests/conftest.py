@@ -59,7 +59,7 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str | Path, env: dict[str, str], timeout: float = 120
+    *args: str | Path, env: dict[str, str], timeout: float = 120, cwd: Path = REPO
 ) -> subprocess.CompletedProcess[str]:
     """`python -m monitor ARGS` in a subprocess, as a user would run it."""
     return subprocess.run(
@@ -67,7 +67,7 @@ def run_cli(
         capture_output=True,
         text=True,
         env=env,
-        cwd=REPO,
+        cwd=cwd,
         timeout=timeout,
     )
 

@@ -183,6 +183,15 @@ def test_vincent_neck_stills(vincent_profile, case, drift_at_least, good_at_leas
         assert {"head_down", "forward_head"} & set(step.issues), step.issues
 
 
+def test_evaluate_finds_the_shared_labels_from_any_folder(tmp_path):
+    """The default labels are the shared data beside the repository, not ../ of
+    wherever the command runs."""
+    scored = run_cli("evaluate", "front/gaze_analyser.mov", "--model", "lite", "--fps", "1",
+                     env=cli_env(tmp_path), cwd=tmp_path)  # fmt: skip
+    assert scored.returncode == 0, scored.stderr
+    assert scored.stdout.splitlines()[1].startswith("front/gaze_analyser.mov ")
+
+
 def test_evaluate_scores_a_saved_timeline_like_a_replay(tmp_path):
     """`evaluate --timeline` scores what `replay --json` wrote, naming the clip by its source."""
     env = cli_env(tmp_path)
