@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from monitor.errors import cannot_write
+from monitor.errors import MonitorError, cannot_write
 
 
-def write_text(path: Path, text: str) -> None:
+def write_text(
+    path: Path, text: str, error: Callable[[Path, OSError], MonitorError] = cannot_write
+) -> None:
     """Write atomically: a reader never sees half a file, and a failed write leaves none.
 
-    OutputError, naming the path and the reason, if it cannot be written.
+    The file is the user's alone (mode 0600, as mkstemp makes it). If it
+    cannot be written, raises `error(path, exc)`: by default an OutputError
+    naming the path and why.
     """
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
-        raise cannot_write(path, exc) from None
+        raise error(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             out.write(text)
@@ -26,5 +31,5 @@ def write_text(path: Path, text: str) -> None:
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise cannot_write(path, exc) from None
+            raise error(path, exc) from None
         raise

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor import metrics, paths
+from monitor import files, metrics, paths
 from monitor.errors import ProfileError
 from monitor.landmarks import Landmark as L
 from monitor.metrics import View
@@ -424,19 +424,5 @@ def writable(name_or_path: str) -> Path:
 def save(profile: Profile, name_or_path: str) -> Path:
     """Write atomically, readable by the user only; ProfileError if the folder cannot take it."""
     path = _folder_for(name_or_path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise _cannot_save(path, exc) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(profile.to_json(), out, indent=2)
-            out.write("\n")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _cannot_save(path, exc) from None
-        raise
+    files.write_text(path, json.dumps(profile.to_json(), indent=2) + "\n", error=_cannot_save)
     return path
