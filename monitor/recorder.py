@@ -180,9 +180,10 @@ class Recorder:
         if isinstance(event, BoutEnded):
             start, end = self.wall(event.bout.start), self.wall(event.bout.end)
             self._buffer("bouts", (self.session_id, start, end), end)
-            if heeds:
+            if heeds and not event.unseen:
                 # The bout ended in a break: each alert of the bout was heeded
-                # if the break began before the alert would have repeated.
+                # if the break began before the alert would have repeated (a
+                # gap, a suspend or a pause, is no break: nobody saw them get up).
                 for at in self._open_alerts:
                     after = max(0.0, end - at)
                     heeded = int(after <= self.heed_s)

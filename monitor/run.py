@@ -69,6 +69,7 @@ class Session:
     # Seconds judged good or in drift: a frame stands for the time until the
     # next one (frames come 0.5 to 5 a second, so counting them would not be
     # time), up to the longest gap still counted as monitored.
+    monitored_s: float = 0.0  # the gaps (a suspend, a pause) left out, as the report does
     good_s: float = 0.0
     drift_s: float = 0.0
     last_posture: PostureState | None = None  # of the last frame, if judged while seated
@@ -249,6 +250,7 @@ class LiveMonitor:
         s = self.session
         if s.last_t is not None:
             dt = min(t - s.last_t, self.settings.sitting.max_gap_s)
+            s.monitored_s += dt
             s.good_s += dt * (s.last_posture is PostureState.GOOD)
             s.drift_s += dt * (s.last_posture is PostureState.DRIFT)
         s.started_t = t if s.started_t is None else s.started_t
@@ -373,7 +375,7 @@ class LiveMonitor:
         if s.camera_losses:
             posture += f", camera lost {s.camera_losses} time(s)"
         return (
-            f"monitored {format_minutes(s.last_t - s.started_t)}: sat {format_minutes(sat)} in "
+            f"monitored {format_minutes(s.monitored_s)}: sat {format_minutes(sat)} in "
             f"{len(bouts)} bout(s) (longest {format_minutes(longest)}), "
             f"{len(self.tracker.breaks)} break(s), {len(s.alerts)} alert(s){posture}"
         )

@@ -6,7 +6,8 @@ A pure state machine over (t, presence) observations:
 - standing or away for at least `min_break_s` is a break and ends the bout;
   a shorter stretch does not reset the sitting timer;
 - a gap in the frames longer than `max_gap_s` (the laptop slept, the camera
-  was lost, the pose was unclear) is not sitting, and a long one is a break.
+  was lost, the pose was unclear) is not sitting: a long one ends the bout,
+  but is no break, since nobody saw the user get up.
 `step` returns what changed, as events; nothing here acts on them.
 """
 
@@ -26,6 +27,7 @@ class Activity(Enum):
 @dataclass(frozen=True)
 class BoutEnded:
     bout: Span
+    unseen: bool = False  # ended by a gap: nobody saw the user get up
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class SittingTracker:
         self._candidate_since = 0.0
         self.bout_start: float | None = None  # the open bout, sitting or briefly up
         self._left_seat_at: float | None = None  # start of the current non-sitting stretch
+        self._unseen_from: float | None = None  # start of a stretch that began with a gap
         self.last_t: float | None = None
         self.bouts: list[Span] = []
         self.breaks: list[Span] = []
@@ -94,11 +97,16 @@ class SittingTracker:
         return events
 
     def _gap(self, since: float, until: float) -> list[SittingEvent]:
-        # The gap counts as not sitting from the last frame seen; it is judged
-        # against the same debounce and break rules as a real stand.
+        # The gap counts as not sitting from the last frame seen, so a long
+        # one ends the bout; a stretch off the seat that it began is no break.
+        if self._left_seat_at is None:
+            self._unseen_from = since + 1e-6
         events = self._observe(since + 1e-6, Activity.NOT_SITTING)
         events += self._observe(until, Activity.NOT_SITTING)
         return events
+
+    def _seen_leaving(self) -> bool:
+        return self._left_seat_at is not None and self._left_seat_at != self._unseen_from
 
     def _observe(self, t: float, activity: Activity) -> list[SittingEvent]:
         events: list[SittingEvent] = []
@@ -126,13 +134,14 @@ class SittingTracker:
         ):
             bout = Span(self.bout_start, self._left_seat_at)
             self.bouts.append(bout)
-            events.append(BoutEnded(bout))
+            events.append(BoutEnded(bout, unseen=not self._seen_leaving()))
             self.bout_start = None
         return events
 
     def _change(self, since: float, activity: Activity, events: list[SittingEvent]) -> None:
         if activity is Activity.SITTING:
-            if self._left_seat_at is not None and self._ended_bout():
+            if self._seen_leaving() and self._ended_bout():
+                assert self._left_seat_at is not None
                 brk = Span(self._left_seat_at, since)
                 if brk.duration_s >= self.min_break_s:
                     self.breaks.append(brk)
@@ -161,11 +170,11 @@ class SittingTracker:
             events.append(BoutEnded(bout))
             self.bout_start = None
         elif (
-            self._left_seat_at is not None
+            self._seen_leaving()
             and self._ended_bout()
-            and t - self._left_seat_at >= self.min_break_s
+            and t - self._left_seat_at >= self.min_break_s  # type: ignore[operator]
         ):
-            brk = Span(self._left_seat_at, t)
+            brk = Span(self._left_seat_at, t)  # type: ignore[arg-type]
             self.breaks.append(brk)
             events.append(BreakEnded(brk))
         self._left_seat_at = None

@@ -275,6 +275,38 @@ def test_the_clock_jumping_back_and_forth_is_absorbed_and_a_gap(tmp_path: Path, 
     assert len(monitor.tracker.bouts) >= 2  # the sitting before and after are two bouts
 
 
+def test_a_suspend_after_a_break_alert_is_neither_a_break_nor_heeding_it(
+    tmp_path: Path, frames
+) -> None:
+    """Seated 4 s with a break due at 2 s, then an hour's suspend: the bout ends
+    where the frames stopped, but nobody saw the user get up, so no break is
+    recorded, the alert is not counted heeded, and the hour is not monitored time."""
+    config = settings(sitting={"ignore_shorter_s": 0.0}, storage={"flush_s": 0.0},
+                      alerts={"break_after_s": 2.0})  # fmt: skip
+    start = 1_790_000_000.0
+    clock = Clock(start)
+    walls = [start + i / 2 for i in range(8)] + [start + 3600 + i / 2 for i in range(6)]
+    with Store.open(tmp_path / "m.db") as store:
+        monitor, _, estimator = live(frames, config, clock, store)
+        with estimator:
+            for wall in walls:
+                clock.t = wall
+                monitor.tick()
+            monitor.finish()
+        rows = store.rows(start - 60, start + 7200)
+    alerts = [a for a in rows.alerts if a.kind == "break"]
+    assert alerts[0].t == start + 2.0  # due before the suspend (another is due after it)
+    assert all(a.heeded != 1 for a in alerts), alerts
+    assert rows.breaks == []
+    assert len(rows.bouts) == 2  # before and after the suspend
+    # the closing summary counts monitored time as the database does (a gap up
+    # to sitting.max_gap_s, then nothing), not the hour from first to last frame
+    recorded = sum(r.dur_s for r in rows.samples)
+    assert monitor.session.monitored_s == pytest.approx(recorded, abs=0.6) and recorded < 15
+    assert monitor.summary().startswith(f"monitored {round(recorded)} s: ")
+    assert ", 0 break(s)" in monitor.summary()
+
+
 # --- two monitors on one database --------------------------------------------------------------
 
 

@@ -134,10 +134,15 @@ CASES = {
         [(0, 1230)],
         [],
     ),
-    "an hour's suspend ends the bout at the last frame seen": (
+    "an hour's suspend ends the bout at the last frame seen, and is no break": (
         [(600, SEATED), (3600, GAP), (600, SEATED)],
         [(0, 599.5), (4200, 4800)],
-        [(599.5, 4200)],
+        [],
+    ),
+    "seen getting up, then a suspend: the break began when they got up": (
+        [(600, SEATED), (120, STANDING), (3600, GAP), (600, SEATED)],
+        [(0, 600), (4320, 4920)],
+        [(600, 4320)],
     ),
     "finish while on a break closes the bout and the break": (
         [(600, SEATED), (120, STANDING)],
@@ -207,10 +212,10 @@ def test_state_after_every_step():
         (10, SEATED, SIT, 8, 2, False, [BreakEnded(Span(2, 8))]),  # sat down at t=8
         (11, UNKNOWN, SIT, 8, 3, False, []),  # says nothing
         # no frames from 11 to 16: a 6 s gap (> max_gap_s) counts as up since the
-        # last frame (t=10), long enough to end the bout
-        (16, SEATED, NOT, None, 0, True, [BoutEnded(Span(8, 10 + eps))]),
+        # last frame (t=10), long enough to end the bout; nobody saw a break
+        (16, SEATED, NOT, None, 0, True, [BoutEnded(Span(8, 10 + eps), unseen=True)]),
         (17, SEATED, NOT, None, 0, True, []),
-        (18, SEATED, SIT, 16, 2, False, [BreakEnded(Span(10 + eps, 16))]),
+        (18, SEATED, SIT, 16, 2, False, []),
     ]
     for t, presence, state, bout_start, sitting_s, on_break, events in steps:
         got = tracker.step(t, presence)
@@ -223,6 +228,7 @@ def test_state_after_every_step():
         assert [type(e) for e in got] == [type(e) for e in events], f"t={t}"
         for e, want in zip(got, events, strict=True):
             span, expected = (e.bout, want.bout) if isinstance(e, BoutEnded) else (e.brk, want.brk)
+            assert getattr(e, "unseen", None) == getattr(want, "unseen", None), f"t={t}"
             assert (span.start, span.end) == (
                 pytest.approx(expected.start),
                 pytest.approx(expected.end),
