@@ -397,6 +397,10 @@ class Store:
                     ("calibrations", "t"),
                 ):
                     n += c.execute(f"DELETE FROM {table} WHERE {column} < ?", (before,)).rowcount
+                # A bout or break across the date keeps only its part after it:
+                # its part before would show on a day with nothing else left.
+                for table in ("bouts", "breaks"):
+                    c.execute(f"UPDATE {table} SET t_start = ? WHERE t_start < ?", (before, before))
                 # A session goes once nothing of it is left.
                 n += c.execute(
                     "DELETE FROM sessions WHERE coalesce(stopped_at, started_at) < ? AND NOT "

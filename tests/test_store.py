@@ -299,6 +299,19 @@ def test_retention_deletes_old_data_when_a_recorder_opens(tmp_path: Path) -> Non
         assert store.conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 2
 
 
+def test_forget_cuts_a_bout_across_the_date_at_the_date(tmp_path: Path) -> None:
+    """Seated from 10 s before the date to 20 s after it: the bout keeps its
+    part after the date, and nothing of it shows on the day before."""
+    with Store.open(tmp_path / "m.db") as store:
+        run(recorder(store, START - 10), [stretch(30, SEATED)], settings())
+        assert store.rows(START - 86400, START).bouts != []
+        store.forget(START)
+        assert store.rows(START - 86400, START).bouts == []
+        assert [(b.start, b.end) for b in store.rows(START, START + 86400).bouts] == [
+            (START, START + 20)
+        ]
+
+
 def test_forget_and_export(tmp_path: Path) -> None:
     with Store.open(tmp_path / "m.db") as store:
         run(recorder(store, START - 2 * 86400), [stretch(70, SEATED)], settings())
