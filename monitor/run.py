@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 60.0
 # Without a terminal the status goes out as a line this often (and on changes).
 STATUS_EVERY_S = 60.0
+MOVED_REPEAT_S = 3600.0  # the "camera moved" line again at most this often
 # An unchanged frame reuses the last pose for at most this long, so a
 # frozen picture cannot hide a real change for ever.
 MAX_REUSE_S = 30.0
@@ -146,6 +147,7 @@ class LiveMonitor:
         self._last_line_t = -np.inf
         self._last_note = ""
         self._moved = False
+        self._moved_said_at = -np.inf  # wall time of the last "camera moved" line
         self._repeats: dict[str, int] = {}
         self._bout_seen: float | None = None
         self._state_seen: tuple | None = None  # presence, posture and issues last step
@@ -280,12 +282,16 @@ class LiveMonitor:
         log.info("alert %s (%s): %s", alert.kind, outcome, alert.detail)
 
     def _camera_moved(self, step: Step) -> None:
-        """Say once, clearly, when posture is not judged because the camera moved."""
+        """Say clearly when posture is not judged because the camera moved; the
+        status line says it all along, so a line at most once an hour: a user
+        who turns to a colleague now and then must not get one each time."""
         moved = RECALIBRATE in step.notes
         if moved and not self._moved:
-            stamp = time.strftime("%H:%M", time.localtime(self.wall()))
-            self._write(f"\n[{stamp}] {MOVED}\n")
             log.info("%s", MOVED)
+            if self.wall() - self._moved_said_at >= MOVED_REPEAT_S:
+                self._moved_said_at = self.wall()
+                stamp = time.strftime("%H:%M", time.localtime(self.wall()))
+                self._write(f"\n[{stamp}] {MOVED}\n")
         if moved or step.sample.posture is not PostureState.UNKNOWN:
             self._moved = moved
 

@@ -367,7 +367,14 @@ def test_a_moved_camera_says_recalibrate_once_and_in_the_status_line() -> None:
     run_for(monitor, clock, 5)
     tracker.moved = True
     run_for(monitor, clock, 5)
-    assert monitor.out.getvalue().count(MOVED) == 2  # said again after it had cleared
+    # a turn away and back within the hour: the status line says it, no new line
+    assert monitor.out.getvalue().count(MOVED) == 1
+    tracker.moved = False
+    clock.t += 3600
+    run_for(monitor, clock, 5)
+    tracker.moved = True
+    run_for(monitor, clock, 5)
+    assert monitor.out.getvalue().count(MOVED) == 2  # an hour later, said again
 
 
 class ScriptedPosture(Tracker):
