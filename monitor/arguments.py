@@ -355,12 +355,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pause", help="pause a running monitor (camera released), e.g. 'pause 30m'",
                        description="Pause monitoring for a while (a meeting): the camera is "
                        "released and no alerts sound; monitoring resumes by itself.")
-    p.add_argument("duration", help="how long: 90s, 30m, 1h, 1h30m")
+    p.add_argument("duration", help="how long: 90s, 30m, 1h, 1h30m (a bare number is minutes)")
     sub.add_parser("resume", help="end a pause early")
     p = sub.add_parser("snooze", help="postpone the next break alert, e.g. 'snooze 15m'",
                        description="Postpone the next break alert of a running monitor "
                        "(default: alerts.snooze_s).")
-    p.add_argument("duration", nargs="?", help="how long: 90s, 15m, 1h (default: alerts.snooze_s)")
+    p.add_argument(
+        "duration", nargs="?",
+        help="how long: 90s, 15m, 1h, a bare number in minutes (default: alerts.snooze_s)",
+    )
 
     p = sub.add_parser("config", help="show every setting, its value and where it came from")
     _add_settings_options(p)

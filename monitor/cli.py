@@ -421,9 +421,12 @@ def _duration(text: str) -> float:
 
 
 def _clock(epoch: float) -> str:
+    """A local time to the second, with the day when it is not today."""
     import time
 
-    return time.strftime("%H:%M", time.localtime(epoch))
+    when, now = time.localtime(epoch), time.localtime()
+    same_day = (when.tm_year, when.tm_yday) == (now.tm_year, now.tm_yday)
+    return time.strftime("%H:%M:%S" if same_day else "%a %d %b %H:%M:%S", when)
 
 
 @command("config")

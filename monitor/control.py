@@ -37,13 +37,11 @@ def request(name: str, for_s: float, now: float | None = None) -> float:
     return until
 
 
-def cancel(name: str) -> bool:
-    """End a request early; False if there was none."""
-    try:
-        request_path(name).unlink()
-        return True
-    except FileNotFoundError:
-        return False
+def cancel(name: str, now: float | None = None) -> bool:
+    """End a request early; False if none was in force (none, or run out)."""
+    in_force = until(name, time.time() if now is None else now) is not None
+    request_path(name).unlink(missing_ok=True)
+    return in_force
 
 
 def until(name: str, now: float) -> float | None:

@@ -197,6 +197,14 @@ def test_pause_and_snooze_say_when_no_monitor_is_running(tmp_path: Path) -> None
     assert result.returncode == 0 and nobody in result.stdout, result
 
 
+def test_pause_says_until_when_to_the_second_and_the_day_when_not_today(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    soon = run_cli("snooze", "1m", env=env).stdout
+    assert re.match(r"break alerts snoozed until \d\d:\d\d:\d\d ", soon), soon
+    later = run_cli("pause", "25h", env=env).stdout
+    assert re.match(r"paused until [A-Z][a-z]{2} \d\d [A-Z][a-z]{2} \d\d:\d\d:\d\d;", later), later
+
+
 # --- data forget: a writer that is not a recorder ---------------------------------
 
 
@@ -255,3 +263,14 @@ def test_data_forget_holds_the_lock_while_it_deletes(
     assert holders == [lock.Holder(os.getpid(), "data forget")]
     assert _samples(db) == 0
     assert not lock.lock_path(db).exists()
+
+
+def test_resume_says_was_not_paused_when_the_pause_had_run_out() -> None:
+    from monitor import control
+
+    control.request("pause", 60, now=1_000.0)  # ran out at 1 060
+    assert control.cancel("pause", now=2_000.0) is False
+    assert control.until("pause", 2_000.0) is None
+    control.request("pause", 60, now=2_000.0)
+    assert control.cancel("pause", now=2_030.0) is True
+    assert control.cancel("pause", now=2_030.0) is False  # already gone
