@@ -80,7 +80,7 @@ class DayReport:
     # The bout still going on when the report was made (its part on this day),
     # counted in the bout figures above up to the last recorded second.
     bout_ongoing_s: float | None = None
-    bout_ongoing_since: str | None = None  # local HH:MM
+    bout_ongoing_since: str | None = None  # local HH:MM, or "Mon HH:MM" if begun another day
     bout_longest_ongoing: bool = False
     stand_hours: int = 0
     monitored_hours: int = 0
@@ -223,11 +223,14 @@ def build_report(
     long_60 = [d for d in r.bout_lengths_s if d >= LONG_BOUTS_S[1]]
     r.bouts_30, r.bouts_30_s = len(long_30), sum(long_30)
     r.bouts_60, r.bouts_60_s = len(long_60), sum(long_60)
-    reached = _clip([b for b in ongoing if start < b.end <= end], start, end)
+    reached = [b for b in ongoing if start < b.end <= end]
     if reached:
-        live = max(reached, key=lambda b: b.end)
-        r.bout_ongoing_s = live.duration_s
-        r.bout_ongoing_since = _local(live.start, tz)
+        whole = max(reached, key=lambda b: b.end)
+        live = _clip([whole], start, end)[0]
+        r.bout_ongoing_s = live.duration_s  # its part on this day
+        # Since when the user has sat, from the day before if it began then.
+        fmt = "%H:%M" if whole.start >= start else "%a %H:%M"
+        r.bout_ongoing_since = _local(whole.start, tz, fmt)
         r.bout_longest_ongoing = live.duration_s == r.bout_longest_s
     # A break counts on the day it began if any of it was monitored; its
     # time counts where it falls, as far as it was monitored.

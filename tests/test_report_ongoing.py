@@ -138,7 +138,7 @@ def test_a_session_that_never_closed_keeps_its_bout(tmp_path: Path) -> None:
     ("day", "length_s", "ongoing_s", "since"),
     [
         (date(2026, 6, 1), 1800, None, None),  # the evening part: it went on after midnight
-        (date(2026, 6, 2), 1200, 1200, "00:00"),  # the part under way
+        (date(2026, 6, 2), 1200, 1200, "Mon 23:30"),  # the part under way, since the day before
     ],
 )
 def test_an_ongoing_bout_across_midnight_is_ongoing_on_the_day_it_reaches(
@@ -152,6 +152,8 @@ def test_an_ongoing_bout_across_midnight_is_ongoing_on_the_day_it_reaches(
     assert r.bout_lengths_s == [length_s]
     assert (r.bout_ongoing_s, r.bout_ongoing_since) == (ongoing_s, since)
     assert r.bout_longest_ongoing is (ongoing_s is not None)
+    if since is not None:  # the whole bout began the day before: today's part is said so
+        assert "one ongoing since Mon 23:30 (20 min of it today)" in format_text(r)
 
 
 def test_the_report_command_marks_the_bout_of_a_running_monitor(tmp_path: Path) -> None:
