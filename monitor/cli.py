@@ -89,9 +89,10 @@ def replay_command(args: argparse.Namespace) -> int:
         timeline.write(args.json)
     if profile is None and args.calibrate is None:
         # Unlike run, replay takes no saved profile unasked: a recording may be anyone's.
+        yours = profiles.path_for(profiles.DEFAULT_NAME).exists()
         print("posture-monitor: note: posture is not judged without a baseline: add "
-              "--profile NAME (yours: --profile default) or --calibrate START:END",
-              file=sys.stderr)  # fmt: skip
+              f"--profile NAME{' (yours: --profile default)' if yours else ''} or "
+              "--calibrate START:END", file=sys.stderr)  # fmt: skip
     elif profile is not None and args.calibrate is not None:
         print(f"posture-monitor: note: --calibrate replaced --profile {args.profile}",
               file=sys.stderr)  # fmt: skip

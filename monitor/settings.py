@@ -62,7 +62,10 @@ class Sampling:
 
 @dataclass(frozen=True)
 class Presence:
-    smooth_s: float = _opt(0.5, "presence is the majority over this many seconds", 0, 1)
+    smooth_s: float = _opt(
+        0.5, "presence is the majority over this many seconds (at most 1: a change shows "
+        "within 2 s)", 0, 1,
+    )
     min_visibility: float = _opt(0.5, "landmark visibility needed to trust a landmark", 0, 1)
 
 
@@ -84,7 +87,10 @@ class Alerts:
 
 @dataclass(frozen=True)
 class Posture:
-    smooth_s: float = _opt(1.0, "posture metrics are smoothed over this many seconds", 0, 1)
+    smooth_s: float = _opt(
+        1.0, "posture metrics are smoothed over this many seconds (at most 1: a change shows "
+        "within 2 s)", 0, 1,
+    )
     hold_s: float = _opt(60.0, "drift must last this long before a posture alert", 0, 3600)
     repeat_s: float = _opt(300.0, "repeat the posture alert this often while drift lasts", 1, 86400)
     enter_z: float = _opt(
