@@ -47,7 +47,10 @@ def log_file() -> Path:
 def file_logging(path: Path) -> Iterator[None]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # The pid tells apart two monitors (on two databases) that log here at once.
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+    )
     handler.setLevel(logging.INFO)
     root = logging.getLogger()
     root.addHandler(handler)

@@ -130,6 +130,7 @@ def test_ctrl_c_stops_cleanly_with_a_summary_and_the_samples_stored(tmp_path: Pa
     assert rows >= 4 and monitored > 4  # looped past the clip's 3.9 s
     log = (tmp_path / "xdg_state_home" / "posture-monitor" / "monitor.log").read_text()
     assert "monitoring " in log and "stopped: monitored " in log
+    assert re.search(r" \[\d+\] INFO monitor\.", log)  # the pid tells two monitors apart
 
 
 def test_a_camera_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
