@@ -237,14 +237,13 @@ class PostureMonitor:
                 continue
             relax = s.exit_ratio if rule.issue in self._active else 1.0
             threshold = max(s.enter_z * base.std, rule.min_delta) * relax
-            deviation = rule.sign * (smooth[rule.metric] - base.mean)
-            confirmed = (
-                rule.confirmed_by is None
-                or self._moved(rule.confirmed_by[0], rule.sign, smooth)
-                >= rule.confirmed_by[1] * relax
-            )
-            if deviation >= threshold and confirmed and rule.issue not in issues:
-                issues.append(rule.issue)
+            if rule.issue in issues or self._moved(rule.metric, rule.sign, smooth) < threshold:
+                continue
+            if rule.confirmed_by is not None:
+                metric, least = rule.confirmed_by
+                if self._moved(metric, rule.sign, smooth) < least * relax:
+                    continue
+            issues.append(rule.issue)
         self._active = set(issues)
         return tuple(issues)
 
