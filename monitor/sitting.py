@@ -140,9 +140,9 @@ class SittingTracker:
 
     def _change(self, since: float, activity: Activity, events: list[SittingEvent]) -> None:
         if activity is Activity.SITTING:
-            if self._seen_leaving() and self._ended_bout():
-                assert self._left_seat_at is not None
-                brk = Span(self._left_seat_at, since)
+            left = self._left_seat_at
+            if left is not None and self._seen_leaving() and self._ended_bout():
+                brk = Span(left, since)
                 if brk.duration_s >= self.min_break_s:
                     self.breaks.append(brk)
                     events.append(BreakEnded(brk))
@@ -163,18 +163,19 @@ class SittingTracker:
     def finish(self, t: float) -> list[SittingEvent]:
         """Close what is open at the end of the data."""
         events: list[SittingEvent] = []
+        left = self._left_seat_at
         if self.bout_start is not None:
-            end = self._left_seat_at if self._left_seat_at is not None else t
-            bout = Span(self.bout_start, end)
+            bout = Span(self.bout_start, left if left is not None else t)
             self.bouts.append(bout)
             events.append(BoutEnded(bout))
             self.bout_start = None
         elif (
-            self._seen_leaving()
+            left is not None
+            and self._seen_leaving()
             and self._ended_bout()
-            and t - self._left_seat_at >= self.min_break_s  # type: ignore[operator]
+            and t - left >= self.min_break_s
         ):
-            brk = Span(self._left_seat_at, t)  # type: ignore[arg-type]
+            brk = Span(left, t)
             self.breaks.append(brk)
             events.append(BreakEnded(brk))
         self._left_seat_at = None
