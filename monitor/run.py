@@ -44,6 +44,19 @@ MAX_REUSE_S = 30.0
 THUMBNAIL = (32, 24)
 
 
+def write_out(stream: TextIO, text: str) -> bool:
+    """Write and flush `text`; False if the output has gone: a closed terminal
+    (EIO, after SIGHUP) or a closed pipe (EPIPE). Everything is recorded and
+    logged anyway, so the log only notes what went unseen."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError as exc:
+        log.info("output lost (%s): %r", exc, text.strip().partition("\n")[0])
+        return False
+    return True
+
+
 class Estimator(Protocol):
     def estimate(self, t_s: float, bgr: np.ndarray) -> PoseSample: ...
 
@@ -345,16 +358,10 @@ class LiveMonitor:
             self._write(line + "\n")
 
     def _write(self, text: str) -> None:
-        """Write to the output; once it has gone (a closed terminal: EIO; a
-        closed pipe: EPIPE), go on without it: monitoring never needs a screen."""
-        if self._out_lost:
-            return
-        try:
-            self.out.write(text)
-            self.out.flush()
-        except OSError as exc:
-            self._out_lost = True
-            log.info("output lost (%s); monitoring goes on", exc)
+        """Write to the output; once it has gone, go on without it: monitoring
+        never needs a screen."""
+        if not self._out_lost:
+            self._out_lost = not write_out(self.out, text)
 
     def finish(self) -> None:
         self._release()

@@ -23,7 +23,7 @@ from monitor import profile as profiles
 from monitor.capture import CameraLost, Capture, open_capture
 from monitor.errors import ProfileError
 from monitor.profile import Profile
-from monitor.run import LiveMonitor
+from monitor.run import LiveMonitor, write_out
 from monitor.settings import Settings
 from monitor.tracker import Tracker
 
@@ -196,15 +196,10 @@ def run(
 
 
 def say(text: str, stream: TextIO | None = None) -> None:
-    """Print to stdout (or `stream`), unless it has gone: a closed terminal
-    (EIO, after SIGHUP) or a closed pipe (EPIPE). Everything is recorded and
-    logged by then; what follows goes to /dev/null, so that the flush at exit
-    cannot fail again."""
+    """Print to stdout (or `stream`), unless it has gone (`write_out`); then
+    what follows goes to /dev/null, so that the flush at exit cannot fail again."""
     stream = stream or sys.stdout
-    try:
-        print(text, file=stream, flush=True)
-    except OSError as exc:
-        log.info("output lost (%s): %s", exc, text.splitlines()[0] if text else "")
+    if not write_out(stream, text + "\n"):
         with suppress(OSError, ValueError):
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, stream.fileno())

@@ -8,7 +8,10 @@ under a second and every retry of a lost camera happens at a known time.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
+import logging
+import os
 from pathlib import Path
 
 import cv2
@@ -20,6 +23,7 @@ from monitor import settings as config
 from monitor.capture import CameraLost, EndOfSource, PacedFile
 from monitor.landmarks import COUNT, Landmark
 from monitor.run import LiveMonitor
+from monitor.runner import say
 from monitor.sample import VISIBILITY, PoseSample, X, Y
 from monitor.sources import VideoFileSource
 from monitor.status import MOVED, status_line
@@ -311,6 +315,45 @@ def test_a_pause_releases_the_camera_and_resumes_by_itself() -> None:
     assert camera.frames > frames
     assert len(camera.opened) == 2
     assert monitor.last_step is not None and monitor.note == ""
+
+
+class Gone(io.StringIO):
+    """A terminal that has closed: every write fails with EIO."""
+
+    writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+def test_a_closed_terminal_is_written_to_once_and_monitoring_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, estimator, out = Clock(), Estimator(), Gone()
+    settings = config.DEFAULTS
+    monitor = LiveMonitor(
+        Camera(clock), estimator, Tracker(settings), settings, wall=clock, out=out
+    )
+    with caplog.at_level(logging.INFO, logger="monitor.run"):
+        run_for(monitor, clock, 200)  # a status line is due every 60 s
+    assert out.writes == 1  # not tried again once gone
+    lost = [r.getMessage() for r in caplog.records if "output lost" in r.getMessage()]
+    assert len(lost) == 1 and "Input/output error" in lost[0]
+    assert estimator.calls > 100 and monitor.session.analysed == estimator.calls
+
+
+def test_say_to_a_closed_pipe_logs_once_then_writes_to_dev_null(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone: writes fail with EPIPE
+    with os.fdopen(write, "w") as stream, caplog.at_level(logging.INFO, logger="monitor.run"):
+        say("monitored 1 h\nsecond line", stream)
+        say("the day's report", stream)  # to /dev/null now: no error, nothing logged
+    assert [r.getMessage() for r in caplog.records] == [
+        "output lost ([Errno 32] Broken pipe): 'monitored 1 h'"
+    ]
 
 
 def test_unchanged_frames_reuse_the_last_pose_instead_of_running_the_model() -> None:
