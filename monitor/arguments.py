@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from monitor import __version__, paths
-from monitor.errors import unwritable
+from monitor import __version__, files, paths
+from monitor.errors import OutputError
 
 
 def _number(
@@ -43,11 +43,10 @@ _volume = _number(0, 1)
 
 def _output(text: str) -> Path:
     """A file to write, refused at once (not after the work) when it cannot be written."""
-    path = Path(text)
-    reason = unwritable(path)
-    if reason is not None:
-        raise argparse.ArgumentTypeError(f"cannot write {path}: {reason}")
-    return path
+    try:
+        return files.require_writable(Path(text))
+    except OutputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _instant(text: str) -> float:

@@ -17,13 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.day_report import DayReport, SampleRow, build_report, day_bounds, minutes
-from monitor.errors import (
-    MonitorError,
-    OutputError,
-    cannot_make_folder,
-    unwritable,
-)
-from monitor.files import write_text
+from monitor.errors import MonitorError, OutputError
+from monitor.files import cannot_write, require_writable, write_text
 from monitor.store import Store
 
 
@@ -144,21 +139,19 @@ def export_data(store: Store, out: Path) -> list[Path]:
             "sessions": out.with_name(f"{out.stem}-sessions.csv"),
         }
     else:
-        if os.path.exists(out) and not os.path.isdir(out):
-            raise OutputError(
-                f"cannot write into {out}: it is a file, not a folder "
-                "(name a folder, or a file ending in .csv)"
-            )
         folder = out
         targets = {k: out / f"{k}.csv" for k in ("samples", "events", "sessions")}
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise cannot_make_folder(folder, exc, out) from None
+        if folder == out and os.path.exists(out):  # a file: FILE.csv was likely meant
+            raise OutputError(
+                f"cannot write into {out}: it is a file, not a folder "
+                "(name a folder, or a file ending in .csv)"
+            ) from None
+        raise cannot_write(out, exc) from None
     for path in targets.values():  # all checked before any is written: no half export
-        reason = unwritable(path)
-        if reason is not None:
-            raise OutputError(f"cannot write {path}: {reason}")
+        require_writable(path)
     queries = {
         "samples": "SELECT * FROM samples ORDER BY t",
         "events": EVENTS_SQL,

@@ -1,13 +1,71 @@
-"""Writing the user's output files: whole or not at all, and a one-line error."""
+"""Writing the user's files: whole or not at all, and why not in plain words.
+
+The one place that says why a path cannot be written: before slow work
+(`unwritable`), and after an OSError (`why_not`). Callers choose the error
+type; the words are the same for an output file, a profile and the database.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from monitor.errors import MonitorError, cannot_write
+from monitor.errors import MonitorError, OutputError
+
+
+def unwritable(path: Path, in_place: bool = False) -> str | None:
+    """Why a file cannot be written at `path`, in plain words; None if it looks writable.
+
+    Checked before slow work, so a mistyped path is refused at once. It
+    cannot foresee everything (a full disk), so writers still catch OSError.
+    A file is replaced, not written into, so its folder's permission is what
+    counts; `in_place` (SQLite writes into its database) checks the file's too.
+    """
+    path = Path(path)
+    parent = path.parent
+    if os.path.isdir(path):  # os.path, unlike Path, never raises: a name too long is False
+        return "it is a folder"
+    if not os.path.isdir(parent):
+        return _in_the_way(parent) or f"no such folder {parent}"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        if _read_only_fs(parent):
+            return f"its folder {parent} is on a read-only file system"
+        return f"no permission to write in {parent}"
+    if in_place and os.path.exists(path) and not os.access(path, os.W_OK):
+        return f"the file {path} is read-only"
+    return None
+
+
+def why_not(path: Path, exc: OSError) -> str:
+    """Why `exc`, raised writing `path` or making a folder for it, stopped it, in plain words.
+
+    What is in the way says more than the errno: making a folder inside a
+    file fails with "File exists" or "Not a directory".
+    """
+    path = Path(path)
+    blocked = _in_the_way(path.parent)
+    if blocked:
+        return blocked
+    failed = Path(exc.filename) if isinstance(exc.filename, str) else None
+    if failed is not None and failed in path.parents:
+        return f"cannot make the folder {failed}: {_reason(exc)}"
+    return unwritable(path) or _reason(exc)
+
+
+def require_writable(path: Path) -> Path:
+    """`path`, or an OutputError naming it and why it cannot be written."""
+    reason = unwritable(path)
+    if reason is not None:
+        raise OutputError(f"cannot write {path}: {reason}")
+    return path
+
+
+def cannot_write(path: Path, exc: OSError) -> OutputError:
+    """`exc`, raised writing `path`, as a one-line error naming the path and the reason."""
+    return OutputError(f"cannot write {path}: {why_not(path, exc)}")
 
 
 def write_text(
@@ -21,7 +79,7 @@ def write_text(
     """
     path = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        fd, tmp = _temp_beside(path)
     except OSError as exc:
         raise error(path, exc) from None
     try:
@@ -33,3 +91,48 @@ def write_text(
         if isinstance(exc, OSError):
             raise error(path, exc) from None
         raise
+
+
+def try_write(path: Path) -> None:
+    """Raise the OSError that writing `path` would raise at its start; write nothing.
+
+    Surer than `unwritable`, which only predicts: a temporary file is made
+    beside `path` and removed, as `write_text` would make it.
+    """
+    path = Path(path)
+    if os.path.isdir(path):  # the temporary file would be made, the rename fail
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    fd, tmp = _temp_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+
+
+def _in_the_way(path: Path) -> str | None:
+    """"X is a file, not a folder" for the nearest ancestor of `path` (or itself) that
+    exists, if it is not a folder; else None."""
+    for up in (path, *path.parents):
+        if os.path.exists(up):  # os.path, unlike Path, never raises
+            return None if os.path.isdir(up) else f"{up} is a file, not a folder"
+    return None
+
+
+def _read_only_fs(path: Path) -> bool:
+    return hasattr(os, "statvfs") and bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+
+
+def _reason(exc: OSError) -> str:
+    return _REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+
+
+_REASONS = {
+    errno.ENOENT: "no such file or folder",
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "no permission",
+    errno.EPERM: "no permission",
+    errno.ENAMETOOLONG: "the name is too long",
+}

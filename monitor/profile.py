@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shlex
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -379,15 +377,7 @@ def load(name_or_path: str, mirrored: bool | None = None) -> Profile:
 
 
 def _cannot_save(path: Path, exc: OSError) -> ProfileError:
-    """The one-line error for a profile that cannot be written, naming a folder that failed."""
-    reason = exc.strerror or str(exc)
-    failed = Path(exc.filename) if isinstance(exc.filename, str) else None
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:  # mkdir says "File exists" or "Not a directory"
-        reason = f"{blocker} is a file, not a folder"
-    elif failed is not None and failed != path and failed.parent != path.parent:
-        reason = f"{failed}: {reason}"  # a folder above could not be made
-    return ProfileError(f"cannot save profile {path}: {reason}")
+    return ProfileError(f"cannot save profile {path}: {files.why_not(path, exc)}")
 
 
 def _folder_for(name_or_path: str) -> Path:
@@ -410,12 +400,8 @@ def writable(name_or_path: str) -> Path:
     folder fails at once rather than after the user has sat still for nothing.
     """
     path = _folder_for(name_or_path)
-    if path.is_dir():
-        raise ProfileError(f"cannot save profile {path}: a folder of that name is in the way")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        os.close(fd)
-        os.unlink(tmp)
+        files.try_write(path)
     except OSError as exc:
         raise _cannot_save(path, exc) from None
     return path

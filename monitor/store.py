@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from monitor import paths
+from monitor import files, paths
 from monitor.day_report import AlertRow, SampleRow
 from monitor.errors import StoreError
 from monitor.settings import DEFAULTS
@@ -135,22 +135,11 @@ def _uri(path: Path, **query: str) -> str:
     return f"file:{quote(str(path.absolute()))}?{params}"
 
 
-def _unwritable(path: Path) -> str | None:
-    """Why SQLite cannot write at `path` (the folder, then the file), or None."""
-    for what, where in (("its folder", path.parent), ("the file", path)):
-        if where.exists() and not os.access(where, os.W_OK):
-            read_only_fs = hasattr(os, "statvfs") and os.statvfs(where).f_flag & os.ST_RDONLY
-            return f"{what} {where} is " + (
-                "on a read-only file system" if read_only_fs else "read-only"
-            )
-    return None
-
-
 def explain(path: Path, exc: sqlite3.Error) -> StoreError:
     """A StoreError that says what went wrong with the database and what to do."""
     text = str(exc)
     if "unable to open" in text or "readonly" in text:
-        why = _unwritable(path)
+        why = files.unwritable(path, in_place=True)
         if why:
             # SQLite needs to write beside a database (its -shm, -wal) even to read it.
             return StoreError(f"cannot use the database {path}: {text} ({why})")
@@ -231,7 +220,7 @@ class Store:
         """
         path = database_path(path)
         _require(path)
-        why = _unwritable(path)
+        why = files.unwritable(path, in_place=True)
         if why is None:
             return cls.open(path, timeout_s, create=False)
         try:
@@ -288,10 +277,11 @@ class Store:
     def _check_to_read(self) -> None:
         version = self._check()
         if version < VERSION:
+            why = files.unwritable(self.path, in_place=True) or "read-only"
             raise StoreError(
                 f"database {self.path} has schema version {version}, older than this "
                 f"posture-monitor reads ({VERSION}), and cannot be upgraded here "
-                f"({_unwritable(self.path) or 'read-only'}); run a report where it can be written"
+                f"({why}); run a report where it can be written"
             )
 
     def _check_and_migrate(self) -> None:

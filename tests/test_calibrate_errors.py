@@ -61,7 +61,9 @@ def test_calibrate_into_a_read_only_profiles_folder(tmp_path: Path) -> None:
     )  # fmt: skip
     if result.returncode == 99 or "unshare:" in result.stderr:
         pytest.skip(f"cannot make a read-only mount here: {result.stderr.strip()}")
-    line = _one_line_error(result, str(folder / "default.json"), "Read-only file system")
+    line = _one_line_error(
+        result, f"{folder / 'default.json'}: its folder {folder} is on a read-only file system"
+    )
     assert "Errno" not in line and ".default.json." not in line  # no temp file named
     assert sorted(p.name for p in folder.iterdir()) == ["default.json"]
     assert (folder / "default.json").read_text() == "old\n"
@@ -93,7 +95,7 @@ def test_calibrate_fails_before_the_source_opens(tmp_path: Path) -> None:
 
 def test_calibrate_onto_a_folder_named_like_the_profile(tmp_path: Path) -> None:
     (tmp_path / "p.json").mkdir()
-    with pytest.raises(ProfileError, match="a folder of that name is in the way"):
+    with pytest.raises(ProfileError, match=r"p\.json: it is a folder$"):
         P.writable(str(tmp_path / "p.json"))
 
 
@@ -110,9 +112,9 @@ def _fail_with(err: int, stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 # (errno, the step that fails, words of the error)
 WRITE_FAILURES = {
-    "read-only at create": (errno.EROFS, "mkstemp", "Read-only file system"),
-    "disk full at rename": (errno.ENOSPC, "replace", "No space left on device"),
-    "permission at rename": (errno.EACCES, "replace", "Permission denied"),
+    "read-only at create": (errno.EROFS, "mkstemp", "the file system is read-only"),
+    "disk full at rename": (errno.ENOSPC, "replace", "the disk is full"),
+    "permission at rename": (errno.EACCES, "replace", "no permission"),
 }
 
 
