@@ -55,9 +55,10 @@ class SittingTracker:
         self.state: Activity | None = None  # the debounced activity
         self._candidate: Activity | None = None
         self._candidate_since = 0.0
+        self._candidate_unseen = False  # the candidate began with a gap
         self.bout_start: float | None = None  # the open bout, sitting or briefly up
         self._left_seat_at: float | None = None  # start of the current non-sitting stretch
-        self._unseen_from: float | None = None  # start of a stretch that began with a gap
+        self._left_unseen = False  # that stretch began with a gap: nobody saw the user get up
         self.last_t: float | None = None
         self.bouts: list[Span] = []
         self.breaks: list[Span] = []
@@ -99,29 +100,32 @@ class SittingTracker:
     def _gap(self, since: float, until: float) -> list[SittingEvent]:
         # The gap counts as not sitting from the last frame seen, so a long
         # one ends the bout; a stretch off the seat that it began is no break.
+        # One pending from before it counts as seen: a stand not yet confirmed,
+        # or an earlier gap of a run (unclear frames make one every max_gap_s).
         if self._left_seat_at is None:
-            self._unseen_from = since + 1e-6
-        events = self._observe(since + 1e-6, Activity.NOT_SITTING)
-        events += self._observe(until, Activity.NOT_SITTING)
+            self._candidate_unseen = False
+        events = self._observe(since + 1e-6, Activity.NOT_SITTING, unseen=True)
+        events += self._observe(until, Activity.NOT_SITTING, unseen=True)
         return events
 
     def _seen_leaving(self) -> bool:
-        return self._left_seat_at is not None and self._left_seat_at != self._unseen_from
+        return self._left_seat_at is not None and not self._left_unseen
 
-    def _observe(self, t: float, activity: Activity) -> list[SittingEvent]:
+    def _observe(self, t: float, activity: Activity, unseen: bool = False) -> list[SittingEvent]:
         events: list[SittingEvent] = []
         if self.state is None:
             self.state = activity
-            self._change(t, activity, events)
+            self._change(t, activity, events, unseen)
         elif activity is self.state:
             self._candidate = None
         else:
             if self._candidate is not activity:
                 self._candidate, self._candidate_since = activity, t
+                self._candidate_unseen = unseen
             if t - self._candidate_since >= self.ignore_shorter_s:
                 self.state = activity
                 self._candidate = None
-                self._change(self._candidate_since, activity, events)
+                self._change(self._candidate_since, activity, events, self._candidate_unseen)
         # A stretch off the seat becomes a break once it is long enough. If
         # the user is already back on the seat (not yet confirmed), the
         # stretch ended when they sat down, not now.
@@ -138,7 +142,9 @@ class SittingTracker:
             self.bout_start = None
         return events
 
-    def _change(self, since: float, activity: Activity, events: list[SittingEvent]) -> None:
+    def _change(
+        self, since: float, activity: Activity, events: list[SittingEvent], unseen: bool
+    ) -> None:
         if activity is Activity.SITTING:
             left = self._left_seat_at
             if left is not None and self._seen_leaving() and self._ended_bout():
@@ -148,9 +154,9 @@ class SittingTracker:
                     events.append(BreakEnded(brk))
             if self.bout_start is None:
                 self.bout_start = since
-            self._left_seat_at = None
+            self._left_seat_at, self._left_unseen = None, False
         else:
-            self._left_seat_at = since
+            self._left_seat_at, self._left_unseen = since, unseen
 
     def _ended_bout(self) -> bool:
         # Only time off the seat after a bout is a break; arriving is not.
@@ -178,5 +184,5 @@ class SittingTracker:
             brk = Span(left, t)
             self.breaks.append(brk)
             events.append(BreakEnded(brk))
-        self._left_seat_at = None
+        self._left_seat_at, self._left_unseen = None, False
         return events

@@ -144,6 +144,16 @@ CASES = {
         [(0, 600), (4320, 4920)],
         [(600, 4320)],
     ),
+    "a stand not yet confirmed, then a suspend: the break began when they got up": (
+        [(600, SEATED), (5, STANDING), (3600, GAP), (600, SEATED)],
+        [(0, 600), (4205, 4805)],
+        [(600, 4205)],
+    ),
+    "a gap too short to confirm a stand leaves a later stand a break": (
+        [(600, SEATED), (7, GAP), (600, SEATED), (120, STANDING), (600, SEATED)],
+        [(0, 1207), (1327, 1927)],
+        [(1207, 1327)],
+    ),
     "finish while on a break closes the bout and the break": (
         [(600, SEATED), (120, STANDING)],
         [(0, 600)],
@@ -177,6 +187,40 @@ def test_no_stand_shorter_than_min_break_ends_the_bout(stand_s):
     tracker = run([(600, SEATED), (stand_s, STANDING), (600, SEATED)])
     assert approx_spans(tracker.bouts) == [(0, pytest.approx(1200 + stand_s))]
     assert tracker.breaks == []
+
+
+@pytest.mark.parametrize(
+    ("segments", "unseen"),
+    [
+        ([(600, SEATED), (3600, GAP), (600, SEATED)], [True, False]),
+        ([(600, SEATED), (120, STANDING), (3600, GAP), (600, SEATED)], [False, False]),
+        ([(600, SEATED), (5, STANDING), (3600, GAP), (600, SEATED)], [False, False]),
+        ([(600, SEATED), (7, GAP), (600, SEATED), (120, STANDING), (600, SEATED)], [False, False]),
+        ([(3600, GAP), (600, SEATED), (3600, GAP), (600, SEATED)], [True, False]),
+        # Unclear frames make a gap every max_gap_s: the stand the first one began
+        # is confirmed in the second, and counts as seen (a break, as in CASES).
+        ([(600, SEATED), (120, UNKNOWN), (600, SEATED)], [False, False]),
+    ],
+    ids=[
+        "suspend",
+        "seen up, suspend",
+        "pending stand, suspend",
+        "short gap, break",
+        "two gaps",
+        "unclear frames",
+    ],
+)
+def test_a_bout_ends_unseen_only_when_a_gap_began_the_stretch_off_the_seat(segments, unseen):
+    """`BoutEnded.unseen`: nobody saw the user get up, so no break alert was heeded."""
+    tracker = SittingTracker(10, 60, 5)
+    events, t = [], 0.0
+    for seconds, presence in segments:
+        for i in range(round(seconds / DT)):
+            if presence is not GAP:
+                events += tracker.step(t + i * DT, presence)
+        t += seconds
+    events += tracker.finish(t)
+    assert [e.unseen for e in events if isinstance(e, BoutEnded)] == unseen
 
 
 def test_hour_of_sitting_in_milliseconds():
