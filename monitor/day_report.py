@@ -81,6 +81,7 @@ class DayReport:
     # counted in the bout figures above up to the last recorded second.
     bout_ongoing_s: float | None = None
     bout_ongoing_since: str | None = None  # local HH:MM, or "Mon HH:MM" if begun another day
+    bout_ongoing_began_before: bool = False  # on an earlier day (not in the JSON: see to_json)
     bout_longest_ongoing: bool = False
     stand_hours: int = 0
     monitored_hours: int = 0
@@ -103,7 +104,10 @@ class DayReport:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        # The JSON's fields stay as published: there `bout_ongoing_since` says it ("Mon 23:30").
+        del out["bout_ongoing_began_before"]
+        return out
 
 
 def day_bounds(day: date, tz: tzinfo) -> tuple[float, float]:
@@ -229,7 +233,8 @@ def build_report(
         live = _clip([whole], start, end)[0]
         r.bout_ongoing_s = live.duration_s  # its part on this day
         # Since when the user has sat, from the day before if it began then.
-        fmt = "%H:%M" if whole.start >= start else "%a %H:%M"
+        r.bout_ongoing_began_before = whole.start < start
+        fmt = "%a %H:%M" if r.bout_ongoing_began_before else "%H:%M"
         r.bout_ongoing_since = _local(whole.start, tz, fmt)
         r.bout_longest_ongoing = live.duration_s == r.bout_longest_s
     # A break counts on the day it began if any of it was monitored; its

@@ -47,7 +47,7 @@ def lines(r: DayReport) -> list[tuple[str, str]]:
     long_ = {30: "", 60: ""}
     if r.bout_ongoing_s is not None:
         bouts += f", one ongoing since {r.bout_ongoing_since}"
-        if " " in (r.bout_ongoing_since or ""):  # begun another day
+        if r.bout_ongoing_began_before:
             bouts += f" ({duration(r.bout_ongoing_s)} of it today)"
         elif not r.bout_longest_ongoing:  # else `longest` says it
             bouts += f" ({duration(r.bout_ongoing_s)} so far)"

@@ -152,6 +152,8 @@ def test_an_ongoing_bout_across_midnight_is_ongoing_on_the_day_it_reaches(
     assert r.bout_lengths_s == [length_s]
     assert (r.bout_ongoing_s, r.bout_ongoing_since) == (ongoing_s, since)
     assert r.bout_longest_ongoing is (ongoing_s is not None)
+    assert r.bout_ongoing_began_before is (ongoing_s is not None)  # at 23:30 the day before
+    assert "bout_ongoing_began_before" not in r.to_json()  # the JSON's fields are as they were
     if since is not None:  # the whole bout began the day before: today's part is said so
         assert "one ongoing since Mon 23:30 (20 min of it today)" in format_text(r)
 
