@@ -16,20 +16,18 @@ from monitor import __version__, files, paths
 from monitor.errors import OutputError
 
 
-def _number(
-    lo: float, hi: float, whole: bool = False, above_lo: bool = False
-) -> Callable[[str], float]:
-    """An argparse type for a number in a range, with an error that says the range."""
+def _number(lo: float, hi: float, whole: bool = False, why: str = "") -> Callable[[str], float]:
+    """An argparse type for a number in a range, with an error that says the range (and `why`)."""
     kind, allowed = (int, "a whole number") if whole else (float, "a number")
-    bound = f"more than {lo:g} and at most {hi:g}" if above_lo else f"from {lo:g} to {hi:g}"
+    because = f": {why}" if why else ""
 
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not {allowed}: {text!r}") from None
-        if not math.isfinite(value) or value < lo or value > hi or (above_lo and value == lo):
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        if not math.isfinite(value) or value < lo or value > hi:
+            raise argparse.ArgumentTypeError(f"must be from {lo:g} to {hi:g}, got {text}{because}")
         return value
 
     return parse
@@ -37,8 +35,18 @@ def _number(
 
 _fps = _number(0, 1000)
 _days = _number(1, 366, whole=True)
-_seconds = _number(0, 3600, above_lo=True)
 _volume = _number(0, 1)
+
+
+def _calibration_seconds(text: str) -> float:
+    """calibrate --seconds: long enough to collect the samples a profile needs."""
+    # Imported here: calibrate brings the pose model's libraries, which only
+    # the calibrate command, about to run, needs.
+    from monitor.calibrate import CALIBRATION_FPS, MIN_SECONDS
+    from monitor.profile import MIN_SAMPLES
+
+    why = f"a profile needs {MIN_SAMPLES} samples, taken {CALIBRATION_FPS:g} a second"
+    return _number(MIN_SECONDS, 3600, why=why)(text)
 
 
 def _output(text: str) -> Path:
@@ -197,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seconds",
-        type=_seconds,
+        type=_calibration_seconds,
         default=None,
         help="how long to collect (default: posture.calibrate_s)",
     )

@@ -22,6 +22,10 @@ Calibration: sit the way you want to sit.
 Hold still while the monitor looks."""
 
 CALIBRATION_FPS = 5.0
+# The shortest stretch that gives `profile.build` the samples it needs, each
+# standing for one interval: a stretch of one interval fewer holds them only
+# if the last frame comes exactly on time, and a camera's come a little late.
+MIN_SECONDS = profiles.MIN_SAMPLES / CALIBRATION_FPS
 # A stretch that ends within half an analysis interval of what was asked is
 # complete: no sample more would have been taken.
 COMPLETE_WITHIN_S = 0.5 / CALIBRATION_FPS
@@ -71,24 +75,23 @@ def guided(
         raise ProfileError(
             f"no frames after {start_s:g} s in {source_spec}; nothing to calibrate from"
         )
-    _check_collected(samples, source, source_spec, seconds, first, ended_s)
-    profile = profiles.build(samples, target.stem, mirrored)
+    _check_complete(source, source_spec, seconds, first, ended_s)
+    profile = profiles.build(samples, target.stem, mirrored)  # refuses too few frames
     return profile, profiles.save(profile, str(target))
 
 
-def _check_collected(
-    samples: list[PoseSample],
+def _check_complete(
     source: VideoFileSource | ImageFolderSource | CameraSource,
     source_spec: str,
     seconds: float,
     first_s: float | None,
     ended_s: float | None,
 ) -> None:
-    """ProfileError if a recording ended before the asked stretch, or too few frames came.
+    """ProfileError if a recording ended before the asked stretch.
 
     A profile from a cut-off stretch would replace a good one with a baseline
     of a fraction of a second. Stills are exempt: their times are made up,
-    one a second, and every photo is used (`profile.build` counts them).
+    one a second, and every photo is used.
     """
     if ended_s is not None and first_s is not None and not source.stills:
         got_s = max(ended_s - first_s, 0.0)
@@ -103,10 +106,3 @@ def _check_collected(
                 f"asked{where}; nothing saved (use {earlier}fewer --seconds, or a longer "
                 "recording)"
             )
-    if len(samples) < profiles.MIN_SAMPLES and not source.stills:  # build says it for photos
-        least_s = (profiles.MIN_SAMPLES - 1) / CALIBRATION_FPS
-        raise ProfileError(
-            f"too few frames to calibrate from: {len(samples)} in {seconds:g} s, at least "
-            f"{profiles.MIN_SAMPLES} needed ({CALIBRATION_FPS:g} a second); ask for more "
-            f"seconds (--seconds {max(least_s, 1.0):g} or more)"
-        )
