@@ -116,7 +116,7 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         return
     except OSError as exc:
-        raise StoreError(f"cannot create the database {path}: {exc.strerror}") from None
+        raise StoreError(f"cannot create the database {path}: {files.why_not(path, exc)}") from None
     os.close(fd)
 
 

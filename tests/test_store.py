@@ -384,6 +384,14 @@ def test_the_longest_row_covers_the_longest_gap_settings_allow() -> None:
     assert keys()["sitting.max_gap_s"].metadata["max"] + 1 <= LONGEST_ROW_S
 
 
+def test_a_database_under_a_file_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    path = tmp_path / "notes.txt" / "sub" / "m.db"
+    words = f"^cannot create the database {path}: {tmp_path}/notes.txt is a file, not a folder$"
+    with pytest.raises(StoreError, match=words):
+        Store.open(path)
+
+
 # --- reading without creating, and from read-only folders ----------------------
 
 
