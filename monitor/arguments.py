@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from monitor import __version__, files, paths
+from monitor import __version__, files, paths, settings
 from monitor.errors import OutputError
 
 
@@ -39,14 +39,9 @@ _volume = _number(0, 1)
 
 
 def _calibration_seconds(text: str) -> float:
-    """calibrate --seconds: long enough to collect the samples a profile needs."""
-    # Imported here: calibrate brings the pose model's libraries, which only
-    # the calibrate command, about to run, needs.
-    from monitor.calibrate import CALIBRATION_FPS, MIN_SECONDS
-    from monitor.profile import MIN_SAMPLES
-
-    why = f"a profile needs {MIN_SAMPLES} samples, taken {CALIBRATION_FPS:g} a second"
-    return _number(MIN_SECONDS, 3600, why=why)(text)
+    """calibrate --seconds: the range of the setting it overrides, `posture.calibrate_s`."""
+    bounds = settings.keys()["posture.calibrate_s"].metadata
+    return _number(bounds["min"], bounds["max"], why="as for posture.calibrate_s")(text)
 
 
 def _output(text: str) -> Path:
@@ -207,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds",
         type=_calibration_seconds,
         default=None,
-        help="how long to collect (default: posture.calibrate_s)",
+        help="how long to collect, 1 to 120 s like the setting (default: posture.calibrate_s)",
     )
     p.add_argument(
         "--countdown",

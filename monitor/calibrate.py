@@ -22,10 +22,6 @@ Calibration: sit the way you want to sit.
 Hold still while the monitor looks."""
 
 CALIBRATION_FPS = 5.0
-# The shortest stretch that gives `profile.build` the samples it needs, each
-# standing for one interval: a stretch of one interval fewer holds them only
-# if the last frame comes exactly on time, and a camera's come a little late.
-MIN_SECONDS = profiles.MIN_SAMPLES / CALIBRATION_FPS
 # A stretch that ends within half an analysis interval of what was asked is
 # complete: no sample more would have been taken.
 COMPLETE_WITHIN_S = 0.5 / CALIBRATION_FPS

@@ -240,7 +240,7 @@ CASES = [
          "--start needs --db", status=2),
     Case("calibrate --seconds negative",
          lambda t: ["calibrate", "--source", GAZE, "--seconds", "-3"],
-         "--seconds: must be from 0.6 to 3600, got -3: a profile needs 3 samples", status=2),
+         "--seconds: must be from 1 to 120, got -3: as for posture.calibrate_s", status=2),
     Case("calibrate --start not a number", lambda t: ["calibrate", "--start", "soon"],
          "argument --start", status=2),
     Case("bench --repeat not a number", lambda t: ["bench", GAZE, "--repeat", "x"],
