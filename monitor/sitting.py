@@ -6,8 +6,10 @@ A pure state machine over (t, presence) observations:
 - standing or away for at least `min_break_s` is a break and ends the bout;
   a shorter stretch does not reset the sitting timer;
 - a gap in the frames longer than `max_gap_s` (the laptop slept, the camera
-  was lost, the pose was unclear) is not sitting: a long one ends the bout,
-  but is no break, since nobody saw the user get up.
+  was lost) is not sitting: a long one ends the bout, but is no break, since
+  nobody saw the user get up. Unclear frames make a gap every `max_gap_s`;
+  a run of them long enough to confirm the stretch off the seat was watched
+  all along, and is a break like standing or away.
 `step` returns what changed, as events; nothing here acts on them.
 """
 
