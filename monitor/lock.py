@@ -28,7 +28,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor import paths
+from monitor import files, paths
 from monitor.errors import DatabaseBusy, StoreError
 from monitor.store import database_path
 
@@ -142,7 +142,7 @@ def _open(db: Path, path: Path) -> int:
             with suppress(OSError):
                 return os.open(path, os.O_RDONLY)
         raise StoreError(
-            f"cannot lock {db}: cannot create its lock file {path} ({exc.strerror})"
+            f"cannot lock {db}: cannot create its lock file {path} ({files.why_not(path, exc)})"
         ) from None
 
 

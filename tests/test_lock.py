@@ -100,7 +100,11 @@ def test_a_lock_file_removed_by_a_stopping_holder_is_not_trusted(tmp_path: Path)
 @pytest.mark.parametrize(
     ("where", "words"),
     [
-        ("a-file/m.db", "cannot lock {tmp}/a-file/m.db: cannot create its lock file"),
+        (
+            "a-file/m.db",
+            "cannot lock {tmp}/a-file/m.db: cannot create its lock file {tmp}/a-file/m.db.lock "
+            "({tmp}/a-file is a file, not a folder)",
+        ),
         ("a-folder", "database path {tmp}/a-folder is a folder; give a file name"),
     ],
 )
