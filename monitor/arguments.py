@@ -38,10 +38,11 @@ _days = _number(1, 366, whole=True)
 _volume = _number(0, 1)
 
 
-def _calibration_seconds(text: str) -> float:
-    """calibrate --seconds: the range of the setting it overrides, `posture.calibrate_s`."""
-    bounds = settings.keys()["posture.calibrate_s"].metadata
-    return _number(bounds["min"], bounds["max"], why="as for posture.calibrate_s")(text)
+# calibrate --seconds overrides posture.calibrate_s, so it takes that setting's range.
+_CALIBRATE_S = settings.keys()["posture.calibrate_s"].metadata
+_calibration_seconds = _number(
+    _CALIBRATE_S["min"], _CALIBRATE_S["max"], why="as for posture.calibrate_s"
+)
 
 
 def _output(text: str) -> Path:
@@ -202,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds",
         type=_calibration_seconds,
         default=None,
-        help="how long to collect, 1 to 120 s like the setting (default: posture.calibrate_s)",
+        help=f"how long to collect, {_CALIBRATE_S['min']:g} to {_CALIBRATE_S['max']:g} s "
+        "(default: posture.calibrate_s)",
     )
     p.add_argument(
         "--countdown",

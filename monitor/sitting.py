@@ -7,9 +7,10 @@ A pure state machine over (t, presence) observations:
   a shorter stretch does not reset the sitting timer;
 - a gap in the frames longer than `max_gap_s` (the laptop slept, the camera
   was lost) is not sitting: a long one ends the bout, but is no break, since
-  nobody saw the user get up. Unclear frames make a gap every `max_gap_s`;
-  a run of them long enough to confirm the stretch off the seat was watched
-  all along, and is a break like standing or away.
+  nobody saw the user get up. Unclear frames make a gap every `max_gap_s`:
+  where `ignore_shorter_s` is the longer (as by default), a second gap comes
+  before the first is confirmed, so a long run of them was watched all along
+  and is a break like standing or away.
 `step` returns what changed, as events; nothing here acts on them.
 """
 
@@ -104,7 +105,7 @@ class SittingTracker:
         # one ends the bout; a stretch off the seat that it began is no break.
         # One pending from before it counts as seen: a stand not yet confirmed,
         # or an earlier gap of a run (unclear frames make one every max_gap_s).
-        if self._left_seat_at is None:
+        if self._candidate is Activity.NOT_SITTING:
             self._candidate_unseen = False
         events = self._observe(since + 1e-6, Activity.NOT_SITTING, unseen=True)
         events += self._observe(until, Activity.NOT_SITTING, unseen=True)
