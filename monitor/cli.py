@@ -102,23 +102,25 @@ def replay_command(args: argparse.Namespace) -> int:
 
 @command("calibrate")
 def calibrate_command(args: argparse.Namespace) -> int:
+    import time
+
     from monitor import calibrate
+    from monitor.store import Store
 
     settings = load_settings(args).settings
     seconds = args.seconds or settings.posture.calibrate_s
-    profile, path = calibrate.guided(
-        args.source, args.profile, _model(args), seconds, args.start, args.countdown,
-        mirrored=settings.camera.mirrored,
-    )  # fmt: skip
-    print(
-        f"saved profile '{profile.name}' ({profile.view.value} view, {profile.samples} "
-        f"samples, {len(profile.baseline)} metrics) to {path}"
-    )
-    import time
-
-    from monitor.store import Store
-
-    with Store.open(args.db) as store:  # the history of calibrations, for the report
+    # The history of calibrations (for the report) is opened first, so that a
+    # database that cannot be written fails before the user sits still and
+    # before a profile is saved.
+    with Store.open(args.db) as store:
+        profile, path = calibrate.guided(
+            args.source, args.profile, _model(args), seconds, args.start, args.countdown,
+            mirrored=settings.camera.mirrored,
+        )  # fmt: skip
+        print(
+            f"saved profile '{profile.name}' ({profile.view.value} view, {profile.samples} "
+            f"samples, {len(profile.baseline)} metrics) to {path}"
+        )
         store.add_calibration(time.time(), profile)
     return 0
 

@@ -113,9 +113,11 @@ def _create_private(path: Path) -> None:
     try:
         paths.private_dir(path.parent)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
     except OSError as exc:
+        # The database there already; not a file where a folder should be,
+        # which making the folder also reports as "File exists".
+        if isinstance(exc, FileExistsError) and os.path.isfile(path):
+            return
         raise StoreError(f"cannot create the database {path}: {files.why_not(path, exc)}") from None
     os.close(fd)
 

@@ -79,9 +79,12 @@ def test_calibrate_where_the_data_folder_is_a_file(tmp_path: Path) -> None:
     blocker.write_text("not a folder\n")
     result = run_cli("calibrate", "--source", clip(VIDEO), "--seconds", "3", "--profile", "bad2",
                      env=env)  # fmt: skip
-    target = blocker / "profiles" / "bad2.json"
-    _one_line_error(result, f"{target}: {blocker} is a file, not a folder")
-    assert "Collecting" not in result.stdout  # it failed before the video was opened
+    # The database, in the same folder, is opened first.
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"posture-monitor: error: cannot create the database {blocker / 'monitor.db'}: "
+        f"{blocker} is a file, not a folder\n"
+    )
     assert blocker.read_text() == "not a folder\n"
 
 
@@ -230,3 +233,19 @@ def test_too_few_frames_are_refused_by_the_profile_with_a_hint(tmp_path) -> None
         calibrate.guided(str(clip(VIDEO)), str(tmp_path / "p.json"), LITE_MODEL, 0.1,
                          start_s=2.0, say=lambda _: None)  # fmt: skip
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_that_cannot_be_written_is_refused_before_calibrating(tmp_path) -> None:
+    """The calibration history's database is opened first: a file in its way
+    fails the command before the instructions, and no profile is saved."""
+    (tmp_path / "a-file").write_text("")
+    db = tmp_path / "a-file" / "m.db"
+    result = run_cli("calibrate", "--source", clip(VIDEO), "--db", db, "--model", LITE_MODEL,
+                     env=cli_env(tmp_path))  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"posture-monitor: error: cannot create the database {db}: "
+        f"{tmp_path / 'a-file'} is a file, not a folder\n"
+    )
+    assert result.stdout == ""
+    assert list(tmp_path.rglob("*.json")) == []
