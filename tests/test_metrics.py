@@ -23,6 +23,7 @@ from poses import NECK_PX, TRUNK_PX, W, front_figure, moved, nobody, pose, side_
 from monitor import metrics
 from monitor.landmarks import COUNT, Landmark
 from monitor.metrics import View
+from monitor.posture import RULES
 from monitor.sample import VISIBILITY, PoseSample, X, Y
 
 # (figure, expected side metrics)
@@ -316,9 +317,9 @@ def test_side_metrics_do_not_change_in_a_mirror(sample):
     same_metrics(before, after)
 
 
-def test_trunk_inclination_orders_the_classes_of_many_people():
-    """Real keypoints of many people (no calibration): a slouch leans the trunk
-    forward and a recline back, so the class medians must come in that order."""
+def _many_people(view: View, metric: str) -> dict[str, list[float]]:
+    """`metric` of each real keypoint row seen in `view` (many people, no
+    calibration), by the row's class: proper, slouching, reclining, crossed_legs."""
     import csv
 
     path = DATA / "keypoints" / "xy_filtered_keypoints_vectors_mediapipe.csv"
@@ -332,10 +333,30 @@ def test_trunk_inclination_orders_the_classes_of_many_people():
                 name = lm.name.lower()
                 image[lm] = [float(row[f"{name}_x"]), float(row[f"{name}_y"]), 0, 1, 1]
             sample = PoseSample(0.0, 1000, 1000, image)
-            if metrics.detect_view(sample) is View.SIDE:
-                value = metrics.side_metrics(sample).get("trunk_incl_deg")
+            if metrics.detect_view(sample) is view:
+                value = metrics.compute(sample, view)[1].get(metric)
                 if value is not None:
                     by_class.setdefault(row["class"], []).append(value)
+    return by_class
+
+
+def test_trunk_inclination_orders_the_classes_of_many_people():
+    """A slouch leans the trunk forward and a recline back, so the class
+    medians must come in that order."""
+    by_class = _many_people(View.SIDE, "trunk_incl_deg")
     median = {c: float(np.median(v)) for c, v in by_class.items()}
     assert min(len(by_class[c]) for c in ("slouching", "proper", "reclining")) > 100
     assert median["slouching"] > median["proper"] + 5 > median["reclining"] + 10
+
+
+def test_facing_the_camera_a_slouch_lowers_the_head_past_the_head_down_threshold():
+    """Seen from the front a slump is no trunk angle (the hips are often hidden)
+    but the head sinking towards the shoulder line: the slouching rows' median
+    head_height is lower than the proper rows' by more than the head_down
+    rule's least deviation. Between people, so only the medians are compared."""
+    by_class = _many_people(View.FRONT, "head_height")
+    median = {c: float(np.median(v)) for c, v in by_class.items()}
+    assert min(len(by_class[c]) for c in ("slouching", "proper")) >= 30
+    head_down = next(r for r in RULES[View.FRONT] if r.metric == "head_height")
+    assert head_down.sign == -1
+    assert median["proper"] - median["slouching"] > head_down.min_delta
