@@ -301,9 +301,10 @@ class LiveMonitor:
         moved = RECALIBRATE in step.notes
         if moved and not self._moved:
             log.info("%s", MOVED)
-            if self.wall() - self._moved_said_at >= MOVED_REPEAT_S:
-                self._moved_said_at = self.wall()
-                stamp = time.strftime("%H:%M", time.localtime(self.wall()))
+            now = self.wall()
+            if now - self._moved_said_at >= MOVED_REPEAT_S:
+                self._moved_said_at = now
+                stamp = time.strftime("%H:%M", time.localtime(now))
                 self._write(f"\n[{stamp}] {MOVED}\n")
         if moved or step.sample.posture is not PostureState.UNKNOWN:
             self._moved = moved
