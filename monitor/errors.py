@@ -28,7 +28,7 @@ class StoreError(MonitorError):
 
 
 class DatabaseBusy(StoreError):
-    """Another process is recording to the database (see `monitor.lock`)."""
+    """Another process is recording to the database (see `monitor.storage.lock`)."""
 
 
 class SoundError(MonitorError):

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor import paths
+from monitor.core.quiet import parse_hours
 from monitor.errors import SettingsError
-from monitor.quiet import parse_hours
 
 if sys.version_info >= (3, 11):
     import tomllib

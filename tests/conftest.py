@@ -37,10 +37,11 @@ def estimated(name: str, fps: float | None = 5.0, model: str | None = None):
 
     `name` is a path under `shared/data` (a video, or a folder of stills);
     `fps` the analysis rate (None or 0: every frame); `model` a variant or
-    path (default: the bundled full model). Returns `monitor.replay.Estimated`
+    path (default: the bundled full model). Returns `monitor.app.replay.Estimated`
     (source, duration_s, samples). Treat it as read-only: it is shared.
     """
-    from monitor import models, replay
+    from monitor.app import replay
+    from monitor.capture import models
 
     path = DATA / name
     assert path.exists(), f"missing recording {path} (see shared/data/MANIFEST.md)"

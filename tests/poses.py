@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from monitor.landmarks import COUNT, Landmark
-from monitor.sample import VISIBILITY, PoseSample, X, Y
+from monitor.core.landmarks import COUNT, Landmark
+from monitor.core.sample import VISIBILITY, PoseSample, X, Y
 
 W, H = 1000, 1000
 SEEN = 0.99

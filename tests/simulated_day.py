@@ -12,12 +12,12 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.alerts import BreakAlerts
-from monitor.recorder import Recorder
+from monitor.core.alerts import BreakAlerts
+from monitor.core.sitting import SittingTracker
+from monitor.core.tracker import Step
+from monitor.report.timeline import PostureState, Presence, TimelineSample
 from monitor.settings import DEFAULTS, Settings
-from monitor.sitting import SittingTracker
-from monitor.timeline import PostureState, Presence, TimelineSample
-from monitor.tracker import Step
+from monitor.storage.recorder import Recorder
 
 SEATED, STANDING, AWAY, UNKNOWN = (
     Presence.SEATED,

@@ -31,12 +31,13 @@ from pathlib import Path
 import pytest
 from conftest import DATA, cli_env, clip, estimated, run_cli
 
-from monitor import evaluate, replay
-from monitor import profile as P
-from monitor.posture import PostureMonitor
+from monitor.app import replay
+from monitor.capture.sources import ImageFolderSource
+from monitor.core import profile as P
+from monitor.core.posture import PostureMonitor
+from monitor.devtools import evaluate
+from monitor.report.timeline import PostureState
 from monitor.settings import DEFAULTS
-from monitor.sources import ImageFolderSource
-from monitor.timeline import PostureState
 
 LABELS = evaluate.load_labels(DATA / "labels.json")
 FRAILTY = "sitstand/frailty_chair_stands.mp4"
@@ -257,7 +258,7 @@ def test_evaluate_judges_a_clip_without_a_profile_when_its_guessed_segment_canno
 def test_evaluate_ignores_the_users_camera_mirrored(tmp_path, monkeypatch):
     """The labelled clips are other people's recordings, not the user's camera:
     a config with camera.mirrored = true must not mirror them."""
-    from monitor import cli
+    from monitor.cli import main as cli
 
     name = "front/gaze_analyser.mov"
     labels = tmp_path / "labels.json"

@@ -17,11 +17,11 @@ from hypothesis import given, settings, target
 from hypothesis import strategies as st
 from poses import front_figure
 
-from monitor.alerts import BREAK_SUGGESTIONS, BreakAlerts, format_minutes
+from monitor.core.alerts import BREAK_SUGGESTIONS, BreakAlerts, format_minutes
+from monitor.core.sitting import SittingTracker
+from monitor.core.tracker import Tracker
+from monitor.report.timeline import Presence
 from monitor.settings import DEFAULTS
-from monitor.sitting import SittingTracker
-from monitor.timeline import Presence
-from monitor.tracker import Tracker
 
 SEATED, STANDING, AWAY, UNKNOWN = (
     Presence.SEATED,

@@ -20,8 +20,8 @@ import pytest
 from conftest import LITE_MODEL, REPO, cli_env, clip, run_cli
 from test_profile import calibration
 
-from monitor import calibrate
-from monitor import profile as P
+from monitor.app import calibration as calibrate
+from monitor.core import profile as P
 from monitor.errors import ProfileError
 from monitor.settings import keys
 

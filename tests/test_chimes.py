@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor import chimes
+from monitor.sound import chimes
 
 RATE = chimes.SAMPLE_RATE
 VARIANTS = [(kind, insistent) for kind in chimes.KINDS for insistent in (False, True)]

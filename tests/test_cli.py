@@ -315,7 +315,7 @@ def test_a_mistyped_db_is_not_created_and_a_recorded_one_still_reports(tmp_path)
             "(`posture-monitor run` records to it)\n"
         )
     assert not typo.exists() and not (tmp_path / "out").exists()
-    from monitor.store import Store
+    from monitor.storage.store import Store
 
     Store.open(tmp_path / "m.db").close()  # a database that exists, if empty, is reported
     result = run_cli("report", "--db", tmp_path / "m.db", env=env)

@@ -14,15 +14,15 @@ import pytest
 from conftest import REPO
 
 CORE = [
-    "monitor.presence",
-    "monitor.sitting",
-    "monitor.alerts",
-    "monitor.metrics",
-    "monitor.posture",
-    "monitor.profile",
-    "monitor.tracker",
+    "monitor.core.presence",
+    "monitor.core.sitting",
+    "monitor.core.alerts",
+    "monitor.core.metrics",
+    "monitor.core.posture",
+    "monitor.core.profile",
+    "monitor.core.tracker",
     "monitor.settings",
-    "monitor.timeline",
+    "monitor.report.timeline",
 ]
 EDGES = ("cv2", "mediapipe")
 
@@ -52,4 +52,4 @@ def test_the_core_does_not_import_opencv_or_mediapipe(module):
 
 def test_the_probe_does_see_an_edge_module():
     # the check itself works: the pose adapter does pull in both
-    assert imported_edges("monitor.pose") == list(EDGES)
+    assert imported_edges("monitor.capture.pose") == list(EDGES)

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from conftest import FULL_MODEL, clip
 
-import monitor.exposure
-from monitor.exposure import DARK_MEAN, MAX_GAIN, gain_for, lift_dark, mean_luma
-from monitor.pose import PoseEstimator
-from monitor.sources import VideoFileSource
+import monitor.capture.exposure
+from monitor.capture.exposure import DARK_MEAN, MAX_GAIN, gain_for, lift_dark, mean_luma
+from monitor.capture.pose import PoseEstimator
+from monitor.capture.sources import VideoFileSource
 
 DEEPA = "front/deepa_interview.mp4"
 
@@ -104,6 +104,6 @@ def test_the_person_is_found_in_a_dark_recording():
 
 def test_without_the_lift_the_dark_recording_loses_the_person(monkeypatch):
     """The control: the darkening is one MediaPipe really fails on."""
-    monkeypatch.setattr(monitor.exposure, "DARK_MEAN", 0.0)  # nothing counts as dark
+    monkeypatch.setattr(monitor.capture.exposure, "DARK_MEAN", 0.0)  # nothing counts as dark
     found, total = presence_in_the_dark()
     assert found <= 0.6 * total  # measured 18 of 47

@@ -23,14 +23,15 @@ import pytest
 from conftest import LITE_MODEL, REPO, cli_env, clip, estimated, run_cli
 from simulated_day import settings
 
-from monitor import players, replay
-from monitor.profile import Profile
-from monitor.recorder import Recorder
-from monitor.run import LiveMonitor
-from monitor.sound import Announcer
-from monitor.store import Store
-from monitor.timeline import PostureState, Presence
-from monitor.tracker import Tracker
+from monitor.app import replay
+from monitor.app.monitor_loop import LiveMonitor
+from monitor.core.profile import Profile
+from monitor.core.tracker import Tracker
+from monitor.report.timeline import PostureState, Presence
+from monitor.sound import players
+from monitor.sound.announcer import Announcer
+from monitor.storage.recorder import Recorder
+from monitor.storage.store import Store
 
 GAZE = clip("front/gaze_analyser.mov")
 
@@ -104,7 +105,7 @@ class Lines:
 
 
 def live(images, config, clock, store, announcer=None, **kw):  # type: ignore[no-untyped-def]
-    from monitor.pose import PoseEstimator
+    from monitor.capture.pose import PoseEstimator
 
     estimator = PoseEstimator(LITE_MODEL)
     recorder = Recorder(store, source="fake", model="lite", settings=config,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import files
 from monitor.errors import OutputError
+from monitor.storage import files
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from monitor import heap
+from monitor.app import heap
 
 # Eight threads allocate at the same time, then glibc reports its arenas.
 ARENAS_SEEN = """
 import ctypes, os, sys, tempfile, threading
-from monitor import heap
+from monitor.app import heap
 if sys.argv[1] == "tune":
     assert heap.tune()
 libc = ctypes.CDLL("libc.so.6")

@@ -20,11 +20,12 @@ import pytest
 from conftest import REPO, cli_env, run_cli
 from simulated_day import SEATED, run, settings, stretch
 
-from monitor import cli, lock
-from monitor.arguments import build_parser
+from monitor.cli import main as cli
+from monitor.cli.options import build_parser
 from monitor.errors import DatabaseBusy, StoreError
-from monitor.recorder import Recorder
-from monitor.store import Store
+from monitor.storage import lock
+from monitor.storage.recorder import Recorder
+from monitor.storage.store import Store
 
 
 def test_a_second_recorder_is_refused_with_the_holders_pid_until_the_first_lets_go(
@@ -270,7 +271,7 @@ def test_data_forget_holds_the_lock_while_it_deletes(
 
 
 def test_resume_says_was_not_paused_when_the_pause_had_run_out() -> None:
-    from monitor import control
+    from monitor.storage import control
 
     control.request("pause", 60, now=1_000.0)  # ran out at 1 060
     assert control.cancel("pause", now=2_000.0) is False

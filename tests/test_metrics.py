@@ -20,11 +20,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from poses import NECK_PX, TRUNK_PX, W, front_figure, moved, nobody, pose, side_figure, side_points
 
-from monitor import metrics
-from monitor.landmarks import COUNT, Landmark
-from monitor.metrics import View
-from monitor.posture import RULES
-from monitor.sample import VISIBILITY, PoseSample, X, Y
+from monitor.core import metrics
+from monitor.core.landmarks import COUNT, Landmark
+from monitor.core.metrics import View
+from monitor.core.posture import RULES
+from monitor.core.sample import VISIBILITY, PoseSample, X, Y
 
 # (figure, expected side metrics)
 SIDE = {

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FULL_MODEL, LITE_MODEL, MODELS, cli_env, run_cli
 
-from monitor import models
+from monitor.capture import models
 from monitor.errors import ModelError
 
 # --- which model is used -------------------------------------------------------

@@ -74,7 +74,7 @@ CASES = [
 
 def _folder(tmp_path: Path) -> Path:
     """m.db (an empty database), notes.txt, empty/ and empty-events.csv/ (folders)."""
-    from monitor.store import Store
+    from monitor.storage.store import Store
 
     work = tmp_path / "w"
     (work / "empty").mkdir(parents=True)
@@ -134,9 +134,9 @@ def test_data_export_help_says_which_files_a_csv_name_gives(tmp_path):
 @pytest.mark.parametrize("what", ["report", "timeline"])
 def test_a_write_that_fails_midway_says_why_and_leaves_no_file(tmp_path, monkeypatch, what):
     """Reports, exports, and replay/bench/evaluate's --json all write through files.write_text."""
-    from monitor import files
     from monitor.errors import OutputError
-    from monitor.timeline import Timeline
+    from monitor.report.timeline import Timeline
+    from monitor.storage import files
 
     def full(src: str, dst: str) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -18,8 +18,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import evaluate, profile
 from monitor import settings as config
+from monitor.core import profile
+from monitor.devtools import evaluate
 from monitor.errors import LabelsError, ProfileError, SettingsError
 
 FUZZ = settings(max_examples=300, deadline=None,

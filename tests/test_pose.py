@@ -23,14 +23,16 @@ import numpy as np
 import pytest
 from conftest import DATA, FULL_MODEL, clip, estimated
 
-import monitor.pose
-from monitor import calibrate, replay, settings
+import monitor.capture.pose
+from monitor import settings
+from monitor.app import calibration as calibrate
+from monitor.app import replay
+from monitor.capture.pose import MIRROR_ORDER, PoseEstimator, main_figure
+from monitor.core.landmarks import COUNT
+from monitor.core.landmarks import Landmark as L
+from monitor.core.metrics import front_metrics
+from monitor.core.sample import PRESENCE, VISIBILITY, PoseSample, X, Y
 from monitor.errors import SettingsError
-from monitor.landmarks import COUNT
-from monitor.landmarks import Landmark as L
-from monitor.metrics import front_metrics
-from monitor.pose import MIRROR_ORDER, PoseEstimator, main_figure
-from monitor.sample import PRESENCE, VISIBILITY, PoseSample, X, Y
 
 STILLS = DATA / "stills" / "nvinayvarma"
 FRONT = DATA / "stills" / "vincent_neck_pose" / "case4"  # upright, facing the camera
@@ -250,13 +252,13 @@ def test_with_two_people_the_larger_central_one_is_chosen(stills_estimator, monk
     corner = (0, height - ph, pw, height)  # x0, y0, x1, y1
 
     seen: list[int] = []
-    real = monitor.pose.main_figure
+    real = monitor.capture.pose.main_figure
 
     def spy(figures):
         seen.append(len(figures))
         return real(figures)
 
-    monkeypatch.setattr(monitor.pose, "main_figure", spy)
+    monkeypatch.setattr(monitor.capture.pose, "main_figure", spy)
     alone = stills_estimator.estimate(0.0, big)
     both = stills_estimator.estimate(0.0, scene)
     assert seen == [1, 2]  # the model did see both people

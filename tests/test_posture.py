@@ -20,16 +20,16 @@ import pytest
 from conftest import cli_env, clip, run_cli
 from poses import at, front_figure, moved, nobody, side_figure
 
-from monitor import profile as P
-from monitor.posture import (
+from monitor.core import profile as P
+from monitor.core.posture import (
     ADVICE,
     NOT_OBSERVABLE,
     RECALIBRATE,
     SETTLE_S,
     PostureMonitor,
 )
+from monitor.report.timeline import PostureState
 from monitor.settings import DEFAULTS
-from monitor.timeline import PostureState
 
 GOOD, DRIFT, UNKNOWN = PostureState.GOOD, PostureState.DRIFT, PostureState.UNKNOWN
 UNSMOOTHED = dataclasses.replace(DEFAULTS.posture, smooth_s=0.0)

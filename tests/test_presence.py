@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from poses import front_points, nobody, pose, side_points
 
-from monitor.landmarks import COUNT, Landmark
-from monitor.presence import PresenceClassifier, SeatedReference, classify
-from monitor.timeline import Presence
+from monitor.core.landmarks import COUNT, Landmark
+from monitor.core.presence import PresenceClassifier, SeatedReference, classify
+from monitor.report.timeline import Presence
 
 SEATED, STANDING, AWAY, UNKNOWN = (
     Presence.SEATED,

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from conftest import LITE_MODEL, REPO, cli_env, clip, run_cli
 
-from monitor import preview
-from monitor.tracker import Step
+from monitor.app import preview
+from monitor.core.tracker import Step
 
 GAZE = "front/gaze_analyser.mov"
 
@@ -145,14 +145,14 @@ def test_the_preview_window_shows_the_skeleton_and_state_and_q_quits(
 
 
 def test_draw_scales_the_frame_and_adds_a_panel_with_every_metric() -> None:
-    from monitor.timeline import PostureState, Presence, TimelineSample
+    from monitor.report.timeline import PostureState, Presence, TimelineSample
 
     step = Step(
         TimelineSample(0.0, Presence.SEATED, PostureState.GOOD, (), {"neck_deg": 12.0,
                                                                       "trunk_deg": 3.0}),
         sitting_s=65, break_due_in_s=2935,
     )
-    from monitor.sample import PoseSample
+    from monitor.core.sample import PoseSample
 
     image = np.full((1280, 720, 3), 90, np.uint8)  # a portrait phone video
     canvas = preview.draw(image, PoseSample(0.0, 720, 1280), step, None, 2.0)
@@ -163,7 +163,7 @@ def test_draw_scales_the_frame_and_adds_a_panel_with_every_metric() -> None:
 
 def test_metric_lines_show_angles_in_tenths_and_ratios_in_hundredths() -> None:
     """A ratio's threshold is hundredths (face_size 0.07): one decimal would hide it."""
-    from monitor import profile as P
+    from monitor.core import profile as P
 
     base = P.Baseline
     profile = dataclasses.replace(

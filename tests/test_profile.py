@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from poses import at, front_figure, moved, nobody, side_figure
 
-from monitor import profile as P
+from monitor.core import profile as P
+from monitor.core.metrics import View
+from monitor.core.posture import PostureMonitor
 from monitor.errors import ProfileError
-from monitor.metrics import View
-from monitor.posture import PostureMonitor
+from monitor.report.timeline import PostureState
 from monitor.settings import DEFAULTS
-from monitor.timeline import PostureState
 
 EXAMPLES = REPO / "calibration"
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor import quiet, settings
+from monitor import settings
+from monitor.core import quiet
+from monitor.core.quiet import OUTSIDE_HOURS, QUIET, QuietTime
 from monitor.errors import SettingsError
-from monitor.quiet import OUTSIDE_HOURS, QUIET, QuietTime
 
 
 def at(hh_mm: str) -> datetime:

@@ -8,12 +8,12 @@ import dataclasses
 import pytest
 from conftest import estimated
 
-from monitor import profile as profiles
-from monitor import replay
+from monitor.app import replay
+from monitor.core import profile as profiles
+from monitor.core.profile import Profile
 from monitor.errors import ProfileError
-from monitor.profile import Profile
+from monitor.report.timeline import Timeline
 from monitor.settings import DEFAULTS
-from monitor.timeline import Timeline
 
 GAZE = "front/gaze_analyser.mov"  # 3.9 s, seated, facing the camera
 

@@ -21,12 +21,19 @@ from simulated_day import (
     stretch,
 )
 
-from monitor import export
-from monitor.day_report import NOT_JUDGED, AlertRow, SampleRow, build_report, day_bounds, minutes
-from monitor.recorder import Recorder
-from monitor.report import format_text
-from monitor.store import Store
-from monitor.timeline import Span
+from monitor.report import export
+from monitor.report.figures import (
+    NOT_JUDGED,
+    AlertRow,
+    SampleRow,
+    build_report,
+    day_bounds,
+    minutes,
+)
+from monitor.report.text import format_text
+from monitor.report.timeline import Span
+from monitor.storage.recorder import Recorder
+from monitor.storage.store import Store
 
 LONDON = ZoneInfo("Europe/London")
 

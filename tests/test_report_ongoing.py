@@ -18,13 +18,13 @@ import pytest
 from conftest import cli_env, run_cli
 from simulated_day import AWAY, GOOD, SEATED, STANDING, Core, run, settings, stretch
 
-from monitor import export
-from monitor.day_report import DayReport, build_report
-from monitor.recorder import Recorder
-from monitor.report import format_text, format_trend
-from monitor.report_html import render
-from monitor.store import Store
-from monitor.timeline import Span
+from monitor.report import export
+from monitor.report.figures import DayReport, build_report
+from monitor.report.html import render
+from monitor.report.text import format_text, format_trend
+from monitor.report.timeline import Span
+from monitor.storage.recorder import Recorder
+from monitor.storage.store import Store
 
 LONDON = ZoneInfo("Europe/London")
 DAY = date(2026, 6, 1)

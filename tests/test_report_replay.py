@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from simulated_day import AWAY, DRIFT, GOOD, SEATED, STANDING, run, settings, stretch
 
-from monitor.recorder import Recorder
-from monitor.store import Store
+from monitor.storage.recorder import Recorder
+from monitor.storage.store import Store
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLIP = DATA / "sitstand" / "frailty_chair_stands.mp4"

@@ -20,16 +20,16 @@ import pytest
 from conftest import clip
 
 from monitor import settings as config
-from monitor.capture import CameraLost, EndOfSource, PacedFile
-from monitor.landmarks import COUNT, Landmark
-from monitor.run import LiveMonitor
-from monitor.runner import say
-from monitor.sample import VISIBILITY, PoseSample, X, Y
-from monitor.sources import VideoFileSource
-from monitor.status import MOVED, status_line
-from monitor.store import Store
-from monitor.timeline import Alert, PostureState, Presence, TimelineSample
-from monitor.tracker import Step, Tracker
+from monitor.app.monitor_loop import LiveMonitor
+from monitor.app.session import say
+from monitor.app.status import MOVED, status_line
+from monitor.capture.live import CameraLost, EndOfSource, PacedFile
+from monitor.capture.sources import VideoFileSource
+from monitor.core.landmarks import COUNT, Landmark
+from monitor.core.sample import VISIBILITY, PoseSample, X, Y
+from monitor.core.tracker import Step, Tracker
+from monitor.report.timeline import Alert, PostureState, Presence, TimelineSample
+from monitor.storage.store import Store
 
 W, H = 640, 480
 
@@ -174,7 +174,7 @@ def test_an_hour_of_sitting_raises_a_break_alert_at_3000_s() -> None:
 
 
 def test_a_suspend_is_a_gap_not_sitting_and_ends_the_bout(tmp_path: Path) -> None:
-    from monitor.recorder import Recorder
+    from monitor.storage.recorder import Recorder
 
     clock = Clock()
     origin = clock.t
@@ -246,7 +246,7 @@ def test_the_rate_is_fast_while_a_change_is_pending_and_slow_when_away() -> None
 
 
 def test_a_lost_camera_is_unknown_retried_with_back_off_and_resumes(tmp_path: Path) -> None:
-    from monitor.recorder import Recorder
+    from monitor.storage.recorder import Recorder
 
     clock = Clock()
     origin = clock.t
@@ -335,7 +335,7 @@ def test_a_closed_terminal_is_written_to_once_and_monitoring_goes_on(
     monitor = LiveMonitor(
         Camera(clock), estimator, Tracker(settings), settings, wall=clock, out=out
     )
-    with caplog.at_level(logging.INFO, logger="monitor.run"):
+    with caplog.at_level(logging.INFO, logger="monitor.app.monitor_loop"):
         run_for(monitor, clock, 200)  # a status line is due every 60 s
     assert out.writes == 1  # not tried again once gone
     lost = [r.getMessage() for r in caplog.records if "output lost" in r.getMessage()]
@@ -348,7 +348,10 @@ def test_say_to_a_closed_pipe_logs_once_then_writes_to_dev_null(
 ) -> None:
     read, write = os.pipe()
     os.close(read)  # the reader has gone: writes fail with EPIPE
-    with os.fdopen(write, "w") as stream, caplog.at_level(logging.INFO, logger="monitor.run"):
+    with (
+        os.fdopen(write, "w") as stream,
+        caplog.at_level(logging.INFO, logger="monitor.app.monitor_loop"),
+    ):
         say("monitored 1 h\nsecond line", stream)
         say("the day's report", stream)  # to /dev/null now: no error, nothing logged
     assert [r.getMessage() for r in caplog.records] == [

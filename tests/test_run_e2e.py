@@ -20,8 +20,8 @@ import numpy as np
 from conftest import REPO, cli_env, clip, run_cli
 from pytest import approx
 
-from monitor import chimes
 from monitor.settings import Sound
+from monitor.sound import chimes
 
 JONZ = "side/jonz21_office_chair.mp4"  # 17.6 s, seated, slouches at 6-8 s
 GAZE = "front/gaze_analyser.mov"  # 3.9 s

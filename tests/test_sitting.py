@@ -23,9 +23,9 @@ import cv2
 import pytest
 from conftest import DATA, cli_env, run_cli
 
+from monitor.core.sitting import Activity, BoutEnded, BreakEnded, SittingTracker
+from monitor.report.timeline import Presence, Span
 from monitor.settings import DEFAULTS
-from monitor.sitting import Activity, BoutEnded, BreakEnded, SittingTracker
-from monitor.timeline import Presence, Span
 
 SEATED, STANDING, AWAY, UNKNOWN = (
     Presence.SEATED,

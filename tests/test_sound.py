@@ -23,11 +23,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor import chimes, players, sound
+from monitor.core.quiet import OUTSIDE_HOURS, QuietTime
 from monitor.errors import SoundError
-from monitor.quiet import OUTSIDE_HOURS, QuietTime
+from monitor.report.timeline import Alert
 from monitor.settings import Sound
-from monitor.timeline import Alert
+from monitor.sound import announcer as sound
+from monitor.sound import chimes, players
 
 RATE = chimes.SAMPLE_RATE
 VOLUME = Sound().volume

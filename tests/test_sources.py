@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from conftest import DATA, clip
 
-from monitor.errors import SourceError
-from monitor.sources import (
+from monitor.capture.sources import (
     CameraSource,
     ImageFolderSource,
     VideoFileSource,
@@ -20,6 +19,7 @@ from monitor.sources import (
     available_cameras,
     open_source,
 )
+from monitor.errors import SourceError
 
 JONZ = "side/jonz21_office_chair.mp4"  # 30 fps, 527 frames, cheap to decode, index at the front
 DEEPA = "front/deepa_interview.mp4"  # 20 fps, 467 frames, index at the end
@@ -211,7 +211,7 @@ def test_a_truncated_video_yields_the_frames_before_the_damage_then_ends(tmp_pat
 
     source = VideoFileSource(damaged)
     assert source.frame_count == 527  # the header still announces the whole clip
-    with caplog.at_level(logging.WARNING, logger="monitor.sources"):
+    with caplog.at_level(logging.WARNING, logger="monitor.capture.sources"):
         t = times(source, 5)
 
     assert t[0] == 0.0
@@ -224,7 +224,7 @@ def test_a_truncated_video_yields_the_frames_before_the_damage_then_ends(tmp_pat
 
 
 def test_a_complete_video_logs_no_damage_warning(caplog):
-    with caplog.at_level(logging.WARNING, logger="monitor.sources"):
+    with caplog.at_level(logging.WARNING, logger="monitor.capture.sources"):
         times(VideoFileSource(clip(GAZE)), 5)
     assert not caplog.records
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from simulated_day import AWAY, DRIFT, GOOD, SEATED, STANDING, Core, run, settings, stretch
 
-from monitor import export
 from monitor.errors import StoreError
-from monitor.recorder import Recorder
+from monitor.report import export
 from monitor.settings import keys
-from monitor.store import LONGEST_ROW_S, VERSION, Store
+from monitor.storage.recorder import Recorder
+from monitor.storage.store import LONGEST_ROW_S, VERSION, Store
 
 START = 1_790_000_000.0  # 2026-09-21, a Monday
 

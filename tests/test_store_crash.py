@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from simulated_day import SEATED, run, settings, stretch
 
-from monitor.recorder import Recorder
-from monitor.store import Store
+from monitor.storage.recorder import Recorder
+from monitor.storage.store import Store
 
 TESTS = Path(__file__).resolve().parent
 START = 1_790_000_000.0
@@ -23,8 +23,8 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from simulated_day import SEATED, STANDING, run, settings, stretch
-    from monitor.recorder import Recorder
-    from monitor.store import Store
+    from monitor.storage.recorder import Recorder
+    from monitor.storage.store import Store
 
     config = settings(storage={{"flush_s": 2.0}})
     store = Store.open(Path({db!r}))

@@ -1,0 +1,1 @@
+"""The application: the live loop and its wiring, replay, calibration, preview, status."""

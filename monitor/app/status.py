@@ -1,0 +1,62 @@
+"""The one-line live status: presence, sitting time, break due, posture, rate."""
+
+from __future__ import annotations
+
+import math
+
+from monitor.core.posture import RECALIBRATE
+from monitor.core.tracker import Step
+from monitor.report.timeline import PostureState, Presence
+
+# Said once when posture stops being judged because the camera moved.
+MOVED = (
+    "the camera looks moved since calibration, so posture is not judged: "
+    "recalibrate? (posture-monitor calibrate)"
+)
+
+
+def clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def posture_text(step: Step) -> str | None:
+    """The posture part: good, the main issue, or why it is not judged."""
+    sample = step.sample
+    if sample.posture is PostureState.DRIFT:
+        return f"posture: {', '.join(i.replace('_', ' ') for i in sample.issues)}"
+    if sample.posture is PostureState.GOOD:
+        return "posture good"
+    if sample.presence is not Presence.SEATED:
+        return None
+    if RECALIBRATE in step.notes:
+        return "camera moved: recalibrate?"
+    note = step.notes[0] if step.notes else "unknown"
+    return note if note.startswith("posture") else f"posture: {note}"
+
+
+def status_line(step: Step | None, rate_fps: float, note: str = "") -> str:
+    """A compact status: `seated | sitting 42:10 | break in 7:50 | posture good | 2.0 fps`.
+
+    Without a step (the camera is lost, the monitor paused) the state is unknown.
+    """
+    if step is None:
+        return f"{'unknown | ' + note if note else 'starting'} | {rate_fps:.1f} fps"
+    sample = step.sample
+    parts = [sample.presence.value]
+    if step.sitting_s > 0:
+        parts.append(f"sitting {clock_text(step.sitting_s)}")
+    if step.break_due_in_s is not None:
+        # The countdown rounds up while the sitting time rounds down, so the two
+        # shown add up to the whole seconds from the bout's start to the alert
+        # (0:01 + 49:59, not 0:01 + 49:58), and "break in 0:00" never shows.
+        due = step.break_due_in_s
+        parts.append("break due now" if due <= 0 else f"break in {clock_text(math.ceil(due))}")
+    posture = posture_text(step)
+    if posture:
+        parts.append(posture)
+    if note:
+        parts.append(note)
+    parts.append(f"{rate_fps:.1f} fps")
+    return " | ".join(parts)

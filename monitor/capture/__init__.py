@@ -1,0 +1,1 @@
+"""The camera edge: frame sources, live capture, the MediaPipe adapter, model files."""

@@ -1,0 +1,416 @@
+"""Calibration profiles: the user's neutral posture, as a versioned JSON file.
+
+A profile holds, per metric, the baseline (median) and spread (robust
+standard deviation) measured while the user sat supported and upright, plus
+the view and camera geometry it was taken in. Building one from samples is
+pure; reading and writing are the only I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from monitor import paths
+from monitor.core import metrics
+from monitor.core.landmarks import Landmark as L
+from monitor.core.metrics import View
+from monitor.core.presence import shoulder_geometry
+from monitor.core.sample import PoseSample
+from monitor.errors import ProfileError
+from monitor.storage import files
+
+VERSION = 1
+DEFAULT_NAME = "default"  # the profile used when no --profile is given
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# Quality gates for a calibration.
+MIN_PRESENT_SHARE = 0.8
+MIN_SAMPLES = 3
+MAX_WANDER = 0.6  # head movement, in body scales (robust spread): only gross movement fails
+# The largest calibration spread (robust std) of a metric whose drift
+# threshold, posture.enter_z (3) spreads, must stay reachable: a spread above
+# it is movement (standing up, shifting), and would let no real drift count.
+# Real drift, measured against the labelled calibrations: slouches moved
+# trunk_incl_deg 11-29° (median; at most 34°), trunk_thigh_deg 3-15° (at most
+# 26°), head_level 0.22-0.36 (at most 0.42); 3 x 12° = 36° and 3 x 0.25 = 0.75
+# are beyond all of them. Spreads of real seated calibrations: trunk_incl_deg
+# 2.1-6.6° (jonz21 1.6-5.2, joylinwq 19-26, the straight stills; 10.4° on
+# jonz21 0-5, settling in), trunk_thigh_deg 2.0-5.4° (6.3° at most on any
+# seated stretch), head_level 0.05-0.13 (0.17 at most). Five sit-to-stand
+# cycles (frailty_chair_stands 0-5 s): 19°, 44° and 0.47. The head and neck
+# angles are left out: in profile the ear wanders (neck_incl_deg spreads
+# 13-31° on the labelled stretches) and the trunk metrics already catch
+# movement. So is the front view: standing up at a desk webcam takes the head
+# out of the picture (the presence check), and no front recording of it exists
+# here to measure.
+MAX_SPREAD = {"trunk_incl_deg": 12.0, "trunk_thigh_deg": 12.0, "head_level": 0.25}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    mean: float
+    std: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    view: View
+    baseline: dict[str, Baseline]
+    # The seated shoulder line (mid height, width) and the body's anchor and
+    # scale (see metrics.anchor), in pixels.
+    shoulder_y_px: float
+    shoulder_width_px: float
+    anchor_x_px: float
+    anchor_y_px: float
+    scale_px: float
+    frame_width: int
+    frame_height: int
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    samples: int = 0
+    # Taken from a mirrored (selfie) feed: its tilts have the other sign than
+    # an unmirrored feed's, so it fits only a run with the same camera.mirrored.
+    mirrored: bool = False
+    version: int = VERSION
+
+    @property
+    def seated(self) -> tuple[float, float]:
+        return (self.shoulder_y_px, self.scale_px)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "name": self.name,
+            "created": self.created,
+            "view": self.view.value,
+            "samples": self.samples,
+            "camera": {
+                "frame_width": self.frame_width,
+                "frame_height": self.frame_height,
+                "mirrored": self.mirrored,
+                "anchor_x_px": round(self.anchor_x_px, 2),
+                "anchor_y_px": round(self.anchor_y_px, 2),
+                "scale_px": round(self.scale_px, 2),
+                "shoulder_y_px": round(self.shoulder_y_px, 2),
+                "shoulder_width_px": round(self.shoulder_width_px, 2),
+            },
+            "baseline": {
+                k: {"mean": round(b.mean, 5), "std": round(b.std, 5)}
+                for k, b in sorted(self.baseline.items())
+            },
+        }
+
+    @classmethod
+    def from_json(
+        cls, data: Any, origin: str = "profile", name_or_path: str = DEFAULT_NAME
+    ) -> Profile:
+        """A profile from parsed JSON, or a ProfileError naming the field that is wrong.
+
+        `name_or_path` is the --profile the file was loaded as: the error's
+        advice recalibrates that profile, not the default one.
+        """
+        fix = f"recalibrate with {calibrate_command(name_or_path)}"
+        if not isinstance(data, dict):
+            raise ProfileError(
+                f"{origin} is not a valid calibration profile: not a JSON object; {fix}"
+            )
+        version = data.get("version")
+        if version != VERSION or isinstance(version, bool):
+            raise ProfileError(
+                f"{origin} is a version {version!r} profile; this monitor reads version "
+                f"{VERSION}. {fix[0].upper()}{fix[1:]}"
+            )
+        try:
+            camera = _object(_field(data, "camera"), "camera")
+            baseline = {}
+            for key, entry in _object(_field(data, "baseline"), "baseline").items():
+                where = f"baseline.{key}"
+                entry = _object(entry, where)
+                baseline[key] = Baseline(
+                    _number(_field(entry, "mean", where), f"{where}.mean"),
+                    _number(_field(entry, "std", where), f"{where}.std", lo=0.0),
+                )
+            if not baseline:  # nothing to judge by: every posture would pass as good
+                raise _Invalid("baseline: no metrics")
+
+            def px(key: str, lo: float | None = None) -> float:
+                return _number(_field(camera, key, "camera"), f"camera.{key}", lo)
+
+            def whole(key: str, lo: int) -> int:
+                return _whole(_field(camera, key, "camera"), f"camera.{key}", lo)
+
+            return cls(
+                name=_text(_field(data, "name"), "name"),
+                view=_view(_field(data, "view")),
+                baseline=baseline,
+                shoulder_y_px=px("shoulder_y_px"),
+                shoulder_width_px=px("shoulder_width_px", lo=1e-6),
+                anchor_x_px=px("anchor_x_px"),
+                anchor_y_px=px("anchor_y_px"),
+                scale_px=px("scale_px", lo=1e-6),
+                frame_width=whole("frame_width", 1),
+                frame_height=whole("frame_height", 1),
+                # Absent in profiles from before camera.mirrored, all made unmirrored.
+                mirrored=_flag(camera.get("mirrored", False), "camera.mirrored"),
+                created=_text(data.get("created", ""), "created"),
+                samples=_whole(data.get("samples", 0), "samples", 0),
+            )
+        except _Invalid as exc:
+            raise ProfileError(
+                f"{origin} is not a valid calibration profile: {exc}; {fix}"
+            ) from None
+
+
+def calibrate_command(name_or_path: str) -> str:
+    """The command, quoted for a message, that (re)creates this profile."""
+    if name_or_path == DEFAULT_NAME:
+        return "'posture-monitor calibrate'"
+    return f"'posture-monitor calibrate --profile {shlex.quote(name_or_path)}'"
+
+
+# -- checking a profile file's fields: errors name the field and what it should be --------------
+
+
+class _Invalid(Exception):
+    """A field of a profile file is missing or wrong; the message says which and why."""
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's type, as the user sees it in the file."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the text {value[:20]!r}"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _field(section: dict[str, Any], key: str, where: str = "") -> Any:
+    if key not in section:
+        raise _Invalid(f"'{where + '.' if where else ''}{key}' is missing")
+    return section[key]
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(f"'{where}' should be an object ({{...}}), got {_kind(value)}")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"'{where}' should be text, got {_kind(value)}")
+    return value
+
+
+def _view(value: Any) -> View:
+    views = ", ".join(repr(v.value) for v in View)
+    if not isinstance(value, str) or value not in {v.value for v in View}:
+        raise _Invalid(f"'view' should be one of {views}, got {_kind(value)}")
+    return View(value)
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"'{where}' should be true or false, got {_kind(value)}")
+    return value
+
+
+def _number(value: Any, where: str, lo: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid(f"'{where}' should be a number, got {_kind(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        number = math.inf
+    if not math.isfinite(number):
+        raise _Invalid(f"'{where}' should be a finite number, got {number}")
+    if lo is not None and number < lo:
+        raise _Invalid(f"'{where}' should be at least {lo:g}, got {number:g}")
+    return number
+
+
+def _whole(value: Any, where: str, lo: int) -> int:
+    number = _number(value, where, lo)
+    if not number.is_integer():
+        raise _Invalid(f"'{where}' should be a whole number, got {number:g}")
+    return int(number)
+
+
+def _robust_std(values: np.ndarray) -> float:
+    """Standard deviation from the median absolute deviation (outlier-proof)."""
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+
+
+def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> Profile:
+    """A profile from calibration samples, or ProfileError saying what was wrong.
+
+    `mirrored`: the samples came from a mirrored feed (camera.mirrored).
+    """
+    if not samples:
+        raise ProfileError("no frames to calibrate from")
+    if len(samples) < MIN_SAMPLES:
+        raise ProfileError(
+            f"too few frames to calibrate from: {len(samples)}, at least {MIN_SAMPLES} are "
+            "needed; calibrate over a longer stretch"
+        )
+    present = [s for s in samples if s.present]
+    if len(present) < max(MIN_SAMPLES, MIN_PRESENT_SHARE * len(samples)):
+        raise ProfileError(
+            f"a person was seen in {len(present)} of {len(samples)} frames: sit in view of the "
+            "camera, face and both shoulders visible, and try again"
+        )
+    views = [metrics.detect_view(s) for s in present]
+    view = max(set(views), key=views.count)
+    assert view is not None
+    geometry = np.array([(*shoulder_geometry(s), *metrics.anchor(s, view)) for s in present])
+    scale = float(np.median(geometry[:, 4]))  # the body scale, from metrics.anchor
+    # Steadiness is judged on the nose, the most stable landmark in any view.
+    nose = np.array([s.xy(L.NOSE) for s in present])
+    wander = max(_robust_std(nose[:, 0]), _robust_std(nose[:, 1])) / max(scale, 1e-6)
+    if wander > MAX_WANDER:
+        raise ProfileError(
+            "you moved too much during calibration: sit still, supported and upright, and try again"
+        )
+    shoulder_y = float(np.median(geometry[:, 0]))
+    table: dict[str, list[float]] = {}
+    for s in present:
+        for key, value in metrics.compute(s, view, (shoulder_y, scale))[1].items():
+            table.setdefault(key, []).append(value)
+    needed = max(MIN_SAMPLES, len(present) // 2)
+    baseline = {
+        k: Baseline(float(np.median(v)), _robust_std(np.array(v)))
+        for k, v in table.items()
+        if len(v) >= needed
+    }
+    if not baseline:
+        raise ProfileError(
+            "the landmarks needed for posture were not visible: check the lighting "
+            "and that your head and shoulders are in the picture"
+        )
+    unsteady = {
+        k: baseline[k].std / limit
+        for k, limit in MAX_SPREAD.items()
+        if k in baseline and baseline[k].std > limit
+    }
+    if unsteady:
+        worst = max(unsteady, key=unsteady.__getitem__)
+        raise ProfileError(
+            f"your posture changed too much during calibration ({worst} spread "
+            f"{baseline[worst].std:.3g}, more than {MAX_SPREAD[worst]:g}: no drift would ever "
+            "be noticed): stay seated and still, supported and upright, and try again"
+        )
+    return Profile(
+        name=name,
+        view=view,
+        baseline=baseline,
+        shoulder_y_px=shoulder_y,
+        shoulder_width_px=float(np.median(geometry[:, 1])),
+        anchor_x_px=float(np.median(geometry[:, 2])),
+        anchor_y_px=float(np.median(geometry[:, 3])),
+        scale_px=scale,
+        frame_width=present[0].width,
+        frame_height=present[0].height,
+        samples=len(present),
+        mirrored=mirrored,
+    )
+
+
+def profiles_dir() -> Path:
+    return paths.data_dir() / "profiles"
+
+
+def path_for(name_or_path: str) -> Path:
+    """A profile name ("home") maps into the user's data folder; a path is used as is."""
+    if name_or_path.endswith(".json"):
+        return Path(name_or_path).expanduser()
+    if not NAME_RE.match(name_or_path):
+        raise ProfileError(
+            f"profile name {name_or_path!r} is not allowed: use letters, digits, '-' and '_' "
+            "(or give a path ending in .json)"
+        )
+    return profiles_dir() / f"{name_or_path}.json"
+
+
+def load(name_or_path: str, mirrored: bool | None = None) -> Profile:
+    """The profile saved as `name_or_path`, or ProfileError saying what is wrong.
+
+    With `mirrored` (the run's camera.mirrored) a profile calibrated with the
+    other mirroring is refused: its left and right, and so the sign of its
+    tilts, are swapped, and upright would read as a lean.
+    """
+    path = path_for(name_or_path)
+    fix = f"recalibrate with {calibrate_command(name_or_path)}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(
+            f"no calibration profile at {path}; create it with "
+            f"{calibrate_command(name_or_path)}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"cannot read profile {path}: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProfileError(f"profile {path} is corrupt ({exc}); {fix}") from None
+    profile = Profile.from_json(data, origin=f"profile {path}", name_or_path=name_or_path)
+    if mirrored is not None and profile.mirrored != mirrored:
+        was, now = json.dumps(profile.mirrored), json.dumps(mirrored)  # as the config spells them
+        raise ProfileError(
+            f"profile {path} was calibrated with camera.mirrored = {was} "
+            f"but camera.mirrored is {now} now: left and right would be swapped "
+            f"and upright would read as a lean; {fix} (camera.mirrored = {now}), "
+            f"or set camera.mirrored back to {was}"
+        )
+    return profile
+
+
+def _cannot_save(path: Path, exc: OSError) -> ProfileError:
+    return ProfileError(f"cannot save profile {path}: {files.why_not(path, exc)}")
+
+
+def _folder_for(name_or_path: str) -> Path:
+    """The profile's path, once its folder exists (private, for the user's profiles folder)."""
+    path = path_for(name_or_path)
+    try:
+        if path.parent == profiles_dir():
+            paths.private_dir(path.parent)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_save(path, exc) from None
+    return path
+
+
+def writable(name_or_path: str) -> Path:
+    """The profile's path, once its folder exists and takes a new file.
+
+    Checked before a calibration collects, so that a read-only or misplaced
+    folder fails at once rather than after the user has sat still for nothing.
+    """
+    path = _folder_for(name_or_path)
+    try:
+        files.try_write(path)
+    except OSError as exc:
+        raise _cannot_save(path, exc) from None
+    return path
+
+
+def save(profile: Profile, name_or_path: str) -> Path:
+    """Write atomically, readable by the user only; ProfileError if the folder cannot take it."""
+    path = _folder_for(name_or_path)
+    files.write_text(path, json.dumps(profile.to_json(), indent=2) + "\n", error=_cannot_save)
+    return path

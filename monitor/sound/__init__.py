@@ -1,0 +1,1 @@
+"""The sound edge: chimes synthesised with numpy, players, the alert announcer."""
