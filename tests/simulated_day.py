@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from monitor.core.alerts import BreakAlerts
 from monitor.core.sitting import SittingTracker
 from monitor.core.tracker import Step
-from monitor.report.timeline import PostureState, Presence, TimelineSample
+from monitor.core.values import PostureState, Presence, TimelineSample
 from monitor.settings import DEFAULTS, Settings
 from monitor.storage.recorder import Recorder
 

@@ -3,7 +3,7 @@ regress silently.
 
 Each clip is analysed once per session (conftest.estimated), calibrated on
 the stretch labels.json names and tracked with the default settings, as
-`evaluate` does (replay.timeline_of), and scored with monitor.evaluate.score
+`evaluate` does (replay.timeline_of), and scored with monitor.devtools.evaluate.score
 against the hand labels. The floors sit a little under what was measured
 when these tests were written (in the comments), so that one or two frames
 may change but a real regression fails.
@@ -35,8 +35,8 @@ from monitor.app import replay
 from monitor.capture.sources import ImageFolderSource
 from monitor.core import profile as P
 from monitor.core.posture import PostureMonitor
+from monitor.core.values import PostureState
 from monitor.devtools import evaluate
-from monitor.report.timeline import PostureState
 from monitor.settings import DEFAULTS
 
 LABELS = evaluate.load_labels(DATA / "labels.json")
@@ -258,7 +258,7 @@ def test_evaluate_judges_a_clip_without_a_profile_when_its_guessed_segment_canno
 def test_evaluate_ignores_the_users_camera_mirrored(tmp_path, monkeypatch):
     """The labelled clips are other people's recordings, not the user's camera:
     a config with camera.mirrored = true must not mirror them."""
-    from monitor.cli import main as cli
+    from monitor import cli
 
     name = "front/gaze_analyser.mov"
     labels = tmp_path / "labels.json"

@@ -20,7 +20,7 @@ from poses import front_figure
 from monitor.core.alerts import BREAK_SUGGESTIONS, BreakAlerts, format_minutes
 from monitor.core.sitting import SittingTracker
 from monitor.core.tracker import Tracker
-from monitor.report.timeline import Presence
+from monitor.core.values import Presence
 from monitor.settings import DEFAULTS
 
 SEATED, STANDING, AWAY, UNKNOWN = (

@@ -307,7 +307,7 @@ def test_bad_input_gets_one_line_a_status_and_loses_nothing(answers, case: Case)
 
 
 def test_every_command_has_a_bad_input_in_the_table(answers) -> None:
-    from monitor.cli.main import COMMANDS
+    from monitor.cli import COMMANDS
 
     tried = {args[0] for _, args, _ in answers.values()}
     assert set(COMMANDS) <= tried

@@ -24,6 +24,7 @@ from monitor.app import calibration as calibrate
 from monitor.core import profile as P
 from monitor.errors import ProfileError
 from monitor.settings import keys
+from monitor.storage import profiles as profile_files
 
 VIDEO = "side/jonz21_office_chair.mp4"
 
@@ -101,7 +102,7 @@ def test_calibrate_fails_before_the_source_opens(tmp_path: Path) -> None:
 def test_calibrate_onto_a_folder_named_like_the_profile(tmp_path: Path) -> None:
     (tmp_path / "p.json").mkdir()
     with pytest.raises(ProfileError, match=r"p\.json: it is a folder$"):
-        P.writable(str(tmp_path / "p.json"))
+        profile_files.writable(str(tmp_path / "p.json"))
 
 
 def _fail_with(err: int, stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,11 +127,11 @@ WRITE_FAILURES = {
 @pytest.mark.parametrize(("err", "stage", "words"), WRITE_FAILURES.values(), ids=WRITE_FAILURES)
 def test_a_failed_write_is_a_profile_error_and_leaves_nothing(err, stage, words, monkeypatch):
     profile = P.build(calibration(), "home")
-    path = P.save(profile, "home")
+    path = profile_files.save(profile, "home")
     before = path.read_text()
     _fail_with(err, stage, monkeypatch)
     with pytest.raises(ProfileError) as error:
-        P.save(profile, "home")
+        profile_files.save(profile, "home")
     assert str(error.value) == f"cannot save profile {path}: {words}"
     assert path.read_text() == before
     assert [p.name for p in path.parent.iterdir()] == ["home.json"]
@@ -169,8 +170,9 @@ REFUSED = {
 def test_a_calibration_that_fell_short_keeps_the_old_profile(args, words, tmp_path: Path) -> None:
     """The exploratory tester's reports: each used to replace a good profile."""
     env = cli_env(tmp_path)
-    P.save(P.build(calibration(), "default"), "default")  # conftest's XDG_DATA_HOME, as env's
-    path = P.path_for("default")
+    # conftest's XDG_DATA_HOME, as env's
+    profile_files.save(P.build(calibration(), "default"), "default")
+    path = profile_files.path_for("default")
     before = path.read_text()
     result = run_cli("calibrate", *args(tmp_path), "--countdown", "0", env=env)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr

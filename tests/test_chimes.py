@@ -81,7 +81,7 @@ def test_bad_arguments_are_named(kwargs: dict, message: str) -> None:
 
 def test_core_imports_no_edges() -> None:
     code = (
-        "import sys, monitor.chimes, monitor.quiet; "
+        "import sys, monitor.sound.chimes, monitor.core.quiet; "
         "print(sorted({'cv2', 'mediapipe', 'simpleaudio'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

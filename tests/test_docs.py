@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import REPO
 
-from monitor.cli.main import COMMANDS, build_parser
+from monitor.cli import COMMANDS, build_parser
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -27,7 +27,7 @@ from monitor.app import replay
 from monitor.app.monitor_loop import LiveMonitor
 from monitor.core.profile import Profile
 from monitor.core.tracker import Tracker
-from monitor.report.timeline import PostureState, Presence
+from monitor.core.values import PostureState, Presence
 from monitor.sound import players
 from monitor.sound.announcer import Announcer
 from monitor.storage.recorder import Recorder

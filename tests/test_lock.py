@@ -20,8 +20,8 @@ import pytest
 from conftest import REPO, cli_env, run_cli
 from simulated_day import SEATED, run, settings, stretch
 
-from monitor.cli import main as cli
-from monitor.cli.options import build_parser
+from monitor import cli
+from monitor.cli.history import data_command
 from monitor.errors import DatabaseBusy, StoreError
 from monitor.storage import lock
 from monitor.storage.recorder import Recorder
@@ -264,7 +264,7 @@ def test_data_forget_holds_the_lock_while_it_deletes(
         return delete(store, before, vacuum)
 
     monkeypatch.setattr(Store, "forget", forget)
-    assert cli.data_command(build_parser().parse_args([*FORGET, str(db)])) == 0
+    assert data_command(cli.build_parser().parse_args([*FORGET, str(db)])) == 0
     assert holders == [lock.Holder(os.getpid(), "data forget")]
     assert _samples(db) == 0
     assert not lock.lock_path(db).exists()

@@ -22,6 +22,7 @@ from monitor import settings as config
 from monitor.core import profile
 from monitor.devtools import evaluate
 from monitor.errors import LabelsError, ProfileError, SettingsError
+from monitor.storage import profiles
 
 FUZZ = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -193,7 +194,7 @@ def test_a_profile_loads_or_raises_profile_error(tmp_path_factory, text: str) ->
     path = Path(tmp_path_factory.mktemp("profile")) / "home.json"
     path.write_text(text, encoding="utf-8")
     try:
-        loaded = profile.load(str(path))
+        loaded = profiles.load(str(path))
     except ProfileError as exc:
         assert not PYTHON_WORDS.search(str(exc)), str(exc)
         return
@@ -226,17 +227,17 @@ def test_profile_bytes_that_are_not_text_raise_profile_error(tmp_path_factory, d
     path = Path(tmp_path_factory.mktemp("profile")) / "home.json"
     path.write_bytes(data)
     with contextlib.suppress(ProfileError):
-        profile.load(str(path))
+        profiles.load(str(path))
 
 
 @given(name=st.text(max_size=20))
 def test_a_profile_name_never_leaves_the_profiles_folder(name: str) -> None:
     try:
-        path = profile.path_for(name)
+        path = profiles.path_for(name)
     except ProfileError:
         return
     if not name.endswith(".json"):
-        assert path.parent == profile.profiles_dir() and path.name == f"{name}.json"
+        assert path.parent == profiles.profiles_dir() and path.name == f"{name}.json"
 
 
 # --- labels and timelines for the evaluate scorer ---------------------------------------------

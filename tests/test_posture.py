@@ -28,7 +28,7 @@ from monitor.core.posture import (
     SETTLE_S,
     PostureMonitor,
 )
-from monitor.report.timeline import PostureState
+from monitor.core.values import PostureState
 from monitor.settings import DEFAULTS
 
 GOOD, DRIFT, UNKNOWN = PostureState.GOOD, PostureState.DRIFT, PostureState.UNKNOWN

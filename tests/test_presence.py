@@ -14,7 +14,7 @@ from poses import front_points, nobody, pose, side_points
 
 from monitor.core.landmarks import COUNT, Landmark
 from monitor.core.presence import PresenceClassifier, SeatedReference, classify
-from monitor.report.timeline import Presence
+from monitor.core.values import Presence
 
 SEATED, STANDING, AWAY, UNKNOWN = (
     Presence.SEATED,

@@ -145,7 +145,7 @@ def test_the_preview_window_shows_the_skeleton_and_state_and_q_quits(
 
 
 def test_draw_scales_the_frame_and_adds_a_panel_with_every_metric() -> None:
-    from monitor.report.timeline import PostureState, Presence, TimelineSample
+    from monitor.core.values import PostureState, Presence, TimelineSample
 
     step = Step(
         TimelineSample(0.0, Presence.SEATED, PostureState.GOOD, (), {"neck_deg": 12.0,
@@ -164,10 +164,11 @@ def test_draw_scales_the_frame_and_adds_a_panel_with_every_metric() -> None:
 def test_metric_lines_show_angles_in_tenths_and_ratios_in_hundredths() -> None:
     """A ratio's threshold is hundredths (face_size 0.07): one decimal would hide it."""
     from monitor.core import profile as P
+    from monitor.storage import profiles as profile_files
 
     base = P.Baseline
     profile = dataclasses.replace(
-        P.load(str(REPO / "calibration" / "example_front.json")),
+        profile_files.load(str(REPO / "calibration" / "example_front.json")),
         baseline={"face_size": base(0.36, 0.01), "head_tilt_deg": base(0.66, 0.4)},
     )
     lines = preview.metric_lines({"face_size": 0.44, "head_tilt_deg": 3.25, "ear_height": 0.5},

@@ -103,7 +103,7 @@ def test_profiles_and_pause_files_are_the_users_only(tmp_path: Path) -> None:
 def test_the_guard_refuses_internet_but_not_local_sockets() -> None:
     code = (
         "import socket\n"
-        "from monitor import offline\n"
+        "from monitor.app import offline\n"
         "assert offline.forbid_network()\n"
         "socket.socket(socket.AF_UNIX).close()\n"
         "for family in (socket.AF_INET, socket.AF_INET6):\n"

@@ -25,9 +25,10 @@ from poses import at, front_figure, moved, nobody, side_figure
 from monitor.core import profile as P
 from monitor.core.metrics import View
 from monitor.core.posture import PostureMonitor
+from monitor.core.values import PostureState
 from monitor.errors import ProfileError
-from monitor.report.timeline import PostureState
 from monitor.settings import DEFAULTS
+from monitor.storage import profiles as profile_files
 
 EXAMPLES = REPO / "calibration"
 
@@ -153,13 +154,13 @@ def profile() -> P.Profile:
 
 
 def test_save_by_name_is_private_and_round_trips(profile, tmp_path):
-    path = P.save(profile, "home")
+    path = profile_files.save(profile, "home")
     # conftest points XDG_DATA_HOME at tmp_path / "xdg_data_home"
     assert path == tmp_path / "xdg_data_home" / "posture-monitor" / "profiles" / "home.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert [p.name for p in path.parent.iterdir()] == ["home.json"]  # no temp file left
-    loaded = P.load("home")
+    loaded = profile_files.load("home")
     assert loaded.to_json() == profile.to_json()
     assert loaded.view is View.SIDE and loaded.name == "home"
     assert loaded.baseline["trunk_incl_deg"].std == pytest.approx(
@@ -168,12 +169,12 @@ def test_save_by_name_is_private_and_round_trips(profile, tmp_path):
 
 
 def test_save_to_a_path(profile, tmp_path):
-    path = P.save(profile, str(tmp_path / "sub" / "mine.json"))
-    assert path.is_file() and P.load(str(path)).to_json() == profile.to_json()
+    path = profile_files.save(profile, str(tmp_path / "sub" / "mine.json"))
+    assert path.is_file() and profile_files.load(str(path)).to_json() == profile.to_json()
 
 
 def test_save_is_atomic(profile, monkeypatch):
-    path = P.save(profile, "home")
+    path = profile_files.save(profile, "home")
     before = path.read_text()
 
     def broken(self):
@@ -181,7 +182,7 @@ def test_save_is_atomic(profile, monkeypatch):
 
     monkeypatch.setattr(P.Profile, "to_json", broken)
     with pytest.raises(RuntimeError):
-        P.save(profile, "home")
+        profile_files.save(profile, "home")
     assert path.read_text() == before
     assert [p.name for p in path.parent.iterdir()] == ["home.json"]
 
@@ -189,7 +190,7 @@ def test_save_is_atomic(profile, monkeypatch):
 @pytest.mark.parametrize("name", ["bad name", "", "-x", "a" * 65, "über"])
 def test_bad_profile_names(name):
     with pytest.raises(ProfileError, match="not allowed"):
-        P.path_for(name)
+        profile_files.path_for(name)
 
 
 def _valid() -> dict:
@@ -295,7 +296,7 @@ def test_bad_profile_files_say_why(text, words, tmp_path):
     path = tmp_path / "p.json"
     path.write_text(text)
     with pytest.raises(ProfileError, match=words) as error:
-        P.load(str(path))
+        profile_files.load(str(path))
     assert "calibrate" in str(error.value)
     assert not PYTHON_WORDS.search(str(error.value)), "the message speaks Python, not profile"
 
@@ -310,7 +311,7 @@ PYTHON_WORDS = re.compile(
 
 def test_the_advice_recalibrates_the_profile_that_was_loaded(tmp_path):
     """Following the advice for a named profile must not overwrite the default one."""
-    folder = P.profiles_dir()
+    folder = profile_files.profiles_dir()
     folder.mkdir(parents=True)
     bad = _with(lambda d: d.update(camera="x"))
     for name in ("default", "bad2"):
@@ -329,7 +330,7 @@ def test_the_advice_recalibrates_the_profile_that_was_loaded(tmp_path):
     }
     for name, advice in cases.items():
         with pytest.raises(ProfileError) as error:
-            P.load(name)
+            profile_files.load(name)
         assert str(error.value).endswith(advice), (name, str(error.value))
 
 
@@ -351,20 +352,20 @@ def test_the_cli_advice_for_a_bad_named_profile(tmp_path):
 
 def test_missing_profile(tmp_path):
     with pytest.raises(ProfileError, match=r"no calibration profile .*posture-monitor calibrate"):
-        P.load("nobody-here")
+        profile_files.load("nobody-here")
     with pytest.raises(ProfileError, match="no calibration profile"):
-        P.load(str(tmp_path / "missing.json"))
+        profile_files.load(str(tmp_path / "missing.json"))
 
 
 def test_unreadable_profiles(tmp_path):
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ProfileError, match="cannot read"):
-        P.load(str(binary))
+        profile_files.load(str(binary))
     folder = tmp_path / "folder.json"
     folder.mkdir()
     with pytest.raises(ProfileError, match="cannot read"):
-        P.load(str(folder))
+        profile_files.load(str(folder))
 
 
 # -- the mirroring a profile was calibrated with ------------------------------------------
@@ -374,7 +375,8 @@ def test_a_profile_round_trips_its_mirroring(tmp_path):
     for mirrored in (False, True):
         profile = P.build(calibration(), "home", mirrored=mirrored)
         assert profile.to_json()["camera"]["mirrored"] is mirrored
-        loaded = P.load(str(P.save(profile, str(tmp_path / f"{mirrored}.json"))))
+        saved = profile_files.save(profile, str(tmp_path / f"{mirrored}.json"))
+        loaded = profile_files.load(str(saved))
         assert loaded.mirrored is mirrored and loaded.to_json() == profile.to_json()
     assert P.build(calibration(), "home").mirrored is False
 
@@ -385,21 +387,23 @@ def test_a_profile_from_before_mirroring_loads_as_unmirrored(tmp_path):
     del data["camera"]["mirrored"]
     path = tmp_path / "old.json"
     path.write_text(json.dumps(data))
-    assert P.load(str(path)).mirrored is False
-    assert P.load(str(path), mirrored=False).mirrored is False
-    assert P.load(str(EXAMPLES / "example_front.json"), mirrored=False).mirrored is False
+    assert profile_files.load(str(path)).mirrored is False
+    assert profile_files.load(str(path), mirrored=False).mirrored is False
+    example = str(EXAMPLES / "example_front.json")
+    assert profile_files.load(example, mirrored=False).mirrored is False
 
 
 @pytest.mark.parametrize(("calibrated", "now"), [(False, True), (True, False)])
 def test_a_profile_of_the_other_mirroring_is_refused_with_the_fix(calibrated, now):
-    P.save(P.build(calibration(), "desk", mirrored=calibrated), "desk")
-    assert P.load("desk").mirrored is calibrated  # not checked without the run's mirroring
-    assert P.load("desk", mirrored=calibrated).mirrored is calibrated
+    profile_files.save(P.build(calibration(), "desk", mirrored=calibrated), "desk")
+    # not checked without the run's mirroring
+    assert profile_files.load("desk").mirrored is calibrated
+    assert profile_files.load("desk", mirrored=calibrated).mirrored is calibrated
     with pytest.raises(ProfileError) as error:
-        P.load("desk", mirrored=now)
+        profile_files.load("desk", mirrored=now)
     was, but = ("false", "true") if now else ("true", "false")
     assert str(error.value) == (
-        f"profile {P.path_for('desk')} was calibrated with camera.mirrored = {was} but "
+        f"profile {profile_files.path_for('desk')} was calibrated with camera.mirrored = {was} but "
         f"camera.mirrored is {but} now: left and right would be swapped and upright would "
         f"read as a lean; recalibrate with 'posture-monitor calibrate --profile desk' "
         f"(camera.mirrored = {but}), or set camera.mirrored back to {was}"
@@ -508,7 +512,7 @@ def test_mutated_profile_files_load_or_fail_cleanly(path, value, tmp_path):
     file = tmp_path / "mutated.json"
     file.write_text(json.dumps(data))  # inf and nan become Infinity and NaN
     try:
-        loaded = P.load(str(file))
+        loaded = profile_files.load(str(file))
     except ProfileError:
         return
     assert all(math.isfinite(b.mean) and b.std >= 0 for b in loaded.baseline.values())
@@ -518,8 +522,8 @@ def test_mutated_profile_files_load_or_fail_cleanly(path, value, tmp_path):
 
 
 def test_examples_load():
-    side = P.load(str(EXAMPLES / "example_side.json"))
-    front = P.load(str(EXAMPLES / "example_front.json"))
+    side = profile_files.load(str(EXAMPLES / "example_side.json"))
+    front = profile_files.load(str(EXAMPLES / "example_front.json"))
     assert side.view is View.SIDE and side.name == "example_side"
     assert front.view is View.FRONT and front.name == "example_front"
     assert {"trunk_incl_deg", "trunk_thigh_deg", "neck_incl_deg"} <= set(side.baseline)
@@ -529,8 +533,8 @@ def test_examples_load():
 def test_examples_judge_the_photos_they_came_from():
     """The example side profile sees slouch in the hunchback photos; the
     front one sees the case1 head poke."""
-    side = P.load(str(EXAMPLES / "example_side.json"))
-    front = P.load(str(EXAMPLES / "example_front.json"))
+    side = profile_files.load(str(EXAMPLES / "example_side.json"))
+    front = profile_files.load(str(EXAMPLES / "example_front.json"))
     files = sorted(p.name for p in Path(estimated("stills/nvinayvarma", None).source).iterdir())
     judged = {
         name: PostureMonitor(DEFAULTS.posture, side).step(sample, seated=True)

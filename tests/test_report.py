@@ -21,18 +21,17 @@ from simulated_day import (
     stretch,
 )
 
+from monitor.core.values import Span
 from monitor.report import export
 from monitor.report.figures import (
     NOT_JUDGED,
-    AlertRow,
-    SampleRow,
     build_report,
     day_bounds,
     minutes,
 )
 from monitor.report.text import format_text
-from monitor.report.timeline import Span
 from monitor.storage.recorder import Recorder
+from monitor.storage.rows import AlertRow, SampleRow
 from monitor.storage.store import Store
 
 LONDON = ZoneInfo("Europe/London")
@@ -231,7 +230,7 @@ def test_report_arithmetic_is_core() -> None:
     import sys
 
     code = (
-        "import sys, monitor.day_report, monitor.report; "
+        "import sys, monitor.report.figures, monitor.report.text; "
         "print([m for m in ('cv2', 'mediapipe', 'sqlite3', 'matplotlib') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -18,11 +18,11 @@ import pytest
 from conftest import cli_env, run_cli
 from simulated_day import AWAY, GOOD, SEATED, STANDING, Core, run, settings, stretch
 
+from monitor.core.values import Span
 from monitor.report import export
 from monitor.report.figures import DayReport, build_report
 from monitor.report.html import render
 from monitor.report.text import format_text, format_trend
-from monitor.report.timeline import Span
 from monitor.storage.recorder import Recorder
 from monitor.storage.store import Store
 

@@ -28,7 +28,7 @@ from monitor.capture.sources import VideoFileSource
 from monitor.core.landmarks import COUNT, Landmark
 from monitor.core.sample import VISIBILITY, PoseSample, X, Y
 from monitor.core.tracker import Step, Tracker
-from monitor.report.timeline import Alert, PostureState, Presence, TimelineSample
+from monitor.core.values import Alert, PostureState, Presence, TimelineSample
 from monitor.storage.store import Store
 
 W, H = 640, 480

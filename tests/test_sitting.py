@@ -24,7 +24,7 @@ import pytest
 from conftest import DATA, cli_env, run_cli
 
 from monitor.core.sitting import Activity, BoutEnded, BreakEnded, SittingTracker
-from monitor.report.timeline import Presence, Span
+from monitor.core.values import Presence, Span
 from monitor.settings import DEFAULTS
 
 SEATED, STANDING, AWAY, UNKNOWN = (

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 from monitor.core.quiet import OUTSIDE_HOURS, QuietTime
+from monitor.core.values import Alert
 from monitor.errors import SoundError
-from monitor.report.timeline import Alert
 from monitor.settings import Sound
 from monitor.sound import announcer as sound
 from monitor.sound import chimes, players
@@ -333,9 +333,9 @@ def test_quiet_time_mutes_sound_and_keeps_notifying(
 def test_announcer_plays_for_real(tmp_path: Path) -> None:
     home, raw = alsa_home(tmp_path)
     code = (
-        "from monitor.sound import Announcer\n"
+        "from monitor.sound.announcer import Announcer\n"
         "from monitor.settings import Sound\n"
-        "from monitor.timeline import Alert\n"
+        "from monitor.core.values import Alert\n"
         "a = Announcer(Sound(notify=False))\n"
         "print(a.announce(Alert(0.0, 'posture', 'Sit back.'), repeat=1), a.wait(10))\n"
     )

@@ -13,6 +13,7 @@ from monitor.core import profile as profiles
 from monitor.core.profile import Profile
 from monitor.core.sample import PoseSample
 from monitor.errors import ProfileError
+from monitor.storage import profiles as profile_files
 
 INSTRUCTIONS = """\
 Calibration: sit the way you want to sit.
@@ -39,7 +40,7 @@ def guided(
     mirrored: bool = False,
 ) -> tuple[Profile, Path]:
     # A bad name or a folder that cannot take the profile fails before the camera opens.
-    target = profiles.writable(name_or_path)
+    target = profile_files.writable(name_or_path)
     source = open_source(source_spec)
     say(INSTRUCTIONS)
     if isinstance(source, CameraSource):
@@ -73,7 +74,7 @@ def guided(
         )
     _check_complete(source, source_spec, seconds, first, ended_s)
     profile = profiles.build(samples, target.stem, mirrored)  # refuses too few frames
-    return profile, profiles.save(profile, str(target))
+    return profile, profile_files.save(profile, str(target))
 
 
 def _check_complete(

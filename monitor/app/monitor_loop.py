@@ -29,7 +29,7 @@ from monitor.core.alerts import format_minutes
 from monitor.core.posture import RECALIBRATE
 from monitor.core.sample import PoseSample
 from monitor.core.tracker import Step, Tracker
-from monitor.report.timeline import Alert, PostureState, Presence
+from monitor.core.values import Alert, PostureState, Presence
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from monitor.core.landmarks import CONNECTIONS
 from monitor.core.profile import Profile
 from monitor.core.sample import PoseSample
 from monitor.core.tracker import Step
-from monitor.report.timeline import PostureState
+from monitor.core.values import PostureState
 
 WINDOW = "posture-monitor"
 GOOD, DRIFT, NEUTRAL = (80, 200, 80), (40, 80, 240), (200, 200, 200)

@@ -22,12 +22,11 @@ from monitor import paths
 from monitor.app import heap
 from monitor.app.monitor_loop import LiveMonitor, write_out
 from monitor.capture.live import CameraLost, Capture, open_capture
-from monitor.core import profile as profiles
 from monitor.core.profile import Profile
 from monitor.core.tracker import Tracker
 from monitor.errors import ProfileError
 from monitor.settings import Settings
-from monitor.storage import control, lock
+from monitor.storage import control, lock, profiles
 
 if TYPE_CHECKING:  # imported where used, to keep `--help` and start-up quick
     import numpy as np

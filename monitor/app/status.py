@@ -6,7 +6,7 @@ import math
 
 from monitor.core.posture import RECALIBRATE
 from monitor.core.tracker import Step
-from monitor.report.timeline import PostureState, Presence
+from monitor.core.values import PostureState, Presence
 
 # Said once when posture stops being judged because the camera moved.
 MOVED = (

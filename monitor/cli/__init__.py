@@ -1,10 +1,72 @@
-"""The `posture-monitor` command line: one module per group of commands.
+"""The `posture-monitor` command line: a thin layer over the library.
 
-`main` builds the parser from each group's options, runs the chosen
-command, and turns the named errors of `monitor.errors` into one-line
-messages with a non-zero status.
+Each group module declares its commands' options next to what they do;
+`main` parses, runs the command, and turns the named errors of
+`monitor.errors` into a one-line message and a non-zero exit status.
 """
 
-from monitor.cli.main import main
+from __future__ import annotations
 
-__all__ = ["main"]
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from monitor import __version__
+from monitor.cli import configuration, development, history, monitoring, recordings
+from monitor.cli.options import COMMANDS, Parser
+from monitor.errors import MonitorError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+GROUPS = (monitoring, recordings, history, configuration, development)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="posture-monitor",
+        description="Webcam posture-and-sitting monitor: knows how long you have sat, notices "
+        "posture drift from your calibrated neutral, and tells you before the damage is done.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        group.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "replay" and args.start is not None and args.db is None:
+        parser.error("--start needs --db: it dates the replay recorded there")
+    if args.verbose:
+        os.environ["POSTURE_MONITOR_NATIVE_LOGS"] = "1"
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    # The terminal gets warnings (all with --verbose); a log file may take more.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    if not args.verbose:  # mediapipe imports matplotlib, which may announce its font cache
+        logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    if not args.command:
+        parser.print_help()
+        return 2
+    if argv is None and not (args.command == "models" and args.action == "download"):
+        # Run as a program: nothing but `models download` may reach the network.
+        from monitor.app import offline
+
+        offline.forbid_network()
+    try:
+        return COMMANDS[args.command](args)
+    except MonitorError as exc:
+        print(f"posture-monitor: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("posture-monitor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `posture-monitor report | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

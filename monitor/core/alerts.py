@@ -7,7 +7,7 @@ playing, storing or printing them is the caller's job. Posture alerts are
 
 from __future__ import annotations
 
-from monitor.report.timeline import Alert
+from monitor.core.values import Alert
 
 BREAK_SUGGESTIONS = (
     "Stand up and walk around for a few minutes: fetch water, take the stairs.",

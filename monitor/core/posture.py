@@ -21,7 +21,7 @@ from monitor.core.alerts import format_minutes
 from monitor.core.metrics import View
 from monitor.core.profile import Profile
 from monitor.core.sample import PoseSample
-from monitor.report.timeline import Alert, PostureState
+from monitor.core.values import Alert, PostureState
 from monitor.settings import Posture as PostureSettings
 
 NOT_OBSERVABLE = "pelvic tilt not observable from this camera position (hips hidden)"

@@ -23,7 +23,7 @@ import numpy as np
 from monitor.core.landmarks import Landmark as L
 from monitor.core.metrics import body_scale
 from monitor.core.sample import VISIBILITY, PoseSample, Y
-from monitor.report.timeline import Presence
+from monitor.core.values import Presence
 
 # Knee below hip, as a share of the shoulder-hip length: about 0.05-0.3 when
 # seated (thigh horizontal, or foreshortened towards a front camera), 0.6-1.0

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from monitor.report.timeline import Presence, Span
+from monitor.core.values import Presence, Span
 
 
 class Activity(Enum):

@@ -15,7 +15,7 @@ from monitor.core.presence import PresenceClassifier, SeatedReference
 from monitor.core.profile import Profile
 from monitor.core.sample import PoseSample
 from monitor.core.sitting import SittingEvent, SittingTracker
-from monitor.report.timeline import Alert, Presence, Span, TimelineSample
+from monitor.core.values import Alert, Presence, Span, TimelineSample
 from monitor.settings import Settings
 
 

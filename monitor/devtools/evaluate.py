@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import LabelsError
+from monitor.errors import LabelsError, ProfileError
+from monitor.settings import Settings
 
 
 @dataclass
@@ -178,3 +180,52 @@ def table(rows: list[tuple[str, Score, Score]]) -> str:
             f"{percent(post.accuracy('drift')):>5}"
         )
     return "\n".join(lines)
+
+
+def evaluate_clips(
+    labels_path: Path,
+    labels: dict[str, dict[str, Any]],
+    timelines: list[tuple[str, dict[str, Any] | None]],
+    model_path: Path,
+    max_fps: float | None,
+    settings: Settings,
+) -> tuple[list[tuple[str, Score, Score]], dict[str, Any]]:
+    """Score each clip's timeline, replaying the clips given without one.
+
+    Each replayed clip is calibrated on its `calibrate` stretch, or else on
+    the start of its first good seated segment (said on stderr). Returns the
+    table's rows, "all" last, and the same figures as JSON.
+    """
+    from monitor.app import replay
+
+    rows, results = [], {}
+    total_presence, total_posture = Score(), Score()
+    for name, timeline in timelines:
+        clip = labels[name]
+        if timeline is None:
+            span = calibration_span(clip, settings.posture.calibrate_s)
+            guessed = span is not None and clip.get("calibrate") is None
+            if guessed:
+                print(f"{name}: no calibrate stretch, calibrating on its first good-posture "
+                      f"segment, {span[0]:g}-{span[1]:g} s", file=sys.stderr)  # fmt: skip
+
+            def uncalibrated(exc: ProfileError, name: str = name) -> None:
+                print(f"{name}: cannot calibrate on that segment ({exc}); "
+                      "judged without a profile", file=sys.stderr)  # fmt: skip
+
+            # A labelled stretch that fails is the labels' error; a guessed one
+            # leaves the clip uncalibrated, as it was without the guess. The clips
+            # are others' recordings, not the user's camera: never camera.mirrored.
+            timeline = replay.analyse(
+                str(labels_path.parent / name), model_path, max_fps, settings,
+                calibrate=span, name=Path(name).stem,
+                on_calibration_error=uncalibrated if guessed else None, mirrored=False,
+            ).to_json()  # fmt: skip
+        presence, posture = score(timeline, clip)
+        total_presence.merge(presence)
+        total_posture.merge(posture)
+        rows.append((name, presence, posture))
+        results[name] = {"presence": presence.to_json(), "posture": posture.to_json()}
+    rows.append(("all", total_presence, total_posture))
+    results["all"] = {"presence": total_presence.to_json(), "posture": total_posture.to_json()}
+    return rows, results

@@ -17,8 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.errors import MonitorError, OutputError
-from monitor.report.figures import DayReport, SampleRow, build_report, day_bounds, minutes
+from monitor.report.figures import DayReport, build_report, day_bounds, minutes
 from monitor.storage.files import cannot_write, require_writable, write_text
+from monitor.storage.rows import SampleRow
 from monitor.storage.store import Store
 
 
@@ -111,19 +112,6 @@ def write_minutes(path: Path, store: Store, last: date, days: int, tz: tzinfo) -
     return len(rows)
 
 
-# open: 1 for a bout that had not ended when its session last wrote (see store.py).
-EVENTS_SQL = """
-SELECT session_id, 'bout' AS kind, t_start, t_end, '' AS detail, NULL AS break_after_s,
-       NULL AS heeded, open FROM bouts
-UNION ALL SELECT session_id, 'break', t_start, t_end, '', NULL, NULL, NULL FROM breaks
-UNION ALL SELECT session_id, 'alert:' || kind, t, NULL, detail, break_after_s, heeded, NULL
-       FROM alerts
-UNION ALL SELECT NULL, 'calibration', t, NULL, profile || ' (' || view || ')', NULL, NULL, NULL
-       FROM calibrations
-ORDER BY 3
-"""
-
-
 def export_data(store: Store, out: Path) -> list[Path]:
     """Samples and events as CSV: `out` is a folder, or the samples file.
 
@@ -152,12 +140,12 @@ def export_data(store: Store, out: Path) -> list[Path]:
         raise cannot_write(out, exc) from None
     for path in targets.values():  # all checked before any is written: no half export
         require_writable(path)
-    queries = {
-        "samples": "SELECT * FROM samples ORDER BY t",
-        "events": EVENTS_SQL,
-        "sessions": "SELECT * FROM sessions ORDER BY started_at",
+    tables = {
+        "samples": store.samples_table,
+        "events": store.events_table,
+        "sessions": store.sessions_table,
     }
     for name, path in targets.items():
-        header, rows = store.table(queries[name])
+        header, rows = tables[name]()
         write_text(path, _csv(header, rows))
     return list(targets.values())

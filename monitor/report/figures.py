@@ -17,40 +17,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as dtime
 from typing import Any
 
-from monitor.report.timeline import Span
+from monitor.core.values import Span
+from monitor.storage.rows import AlertRow, SampleRow
 
 LONG_BOUTS_S = (1800.0, 3600.0)
 SUSTAIN_S = 60.0  # "sustained" pelvic tilt: the median over a clock minute...
 SUSTAIN_MIN_S = 30.0  # ...with at least this much of it observed
 PRESENCE = ("seated", "standing", "away", "unknown")
-
-
-@dataclass(frozen=True)
-class SampleRow:
-    """One recorded second: seconds spent in each state during it."""
-
-    t: float
-    dur_s: float
-    presence: str
-    posture: str
-    seated_s: float
-    standing_s: float
-    away_s: float
-    unknown_s: float
-    good_s: float
-    drift_s: float
-    issues: dict[str, float] = field(default_factory=dict)
-    hips_s: float = 0.0
-    metrics: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    t: float
-    kind: str
-    detail: str
-    break_after_s: float | None = None
-    heeded: int | None = None  # 1 heeded, 0 ignored, None: monitoring stopped first
 
 
 @dataclass

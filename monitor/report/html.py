@@ -19,8 +19,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from monitor.report.figures import DayReport, SampleRow, duration
+from monitor.report.figures import DayReport, duration
 from monitor.report.text import lines, longest_bout, title
+from monitor.storage.rows import SampleRow
 
 COLOURS = {
     "seated": "#3b6fb6",

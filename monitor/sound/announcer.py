@@ -21,7 +21,7 @@ from datetime import datetime
 import numpy as np
 
 from monitor.core.quiet import QuietTime
-from monitor.report.timeline import Alert
+from monitor.core.values import Alert
 from monitor.settings import Sound
 from monitor.sound import chimes
 from monitor.sound.players import (

@@ -31,7 +31,7 @@ from pathlib import Path
 from monitor import paths
 from monitor.errors import DatabaseBusy, StoreError
 from monitor.storage import files
-from monitor.storage.store import database_path
+from monitor.storage.database import database_path
 
 try:
     import fcntl

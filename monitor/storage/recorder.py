@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.core.sitting import BoutEnded, BreakEnded, SittingEvent
 from monitor.core.tracker import Step
-from monitor.report.timeline import Alert, Presence, TimelineSample
+from monitor.core.values import Alert, Presence, TimelineSample
 from monitor.settings import Settings
 
 if TYPE_CHECKING:
@@ -212,33 +212,9 @@ class Recorder:
             return
         rows = self._rows
         try:
-            with self.store.transaction() as c:
-                c.executemany(
-                    "INSERT OR REPLACE INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    rows["samples"],
-                )
-                if self._open_written is not None:
-                    c.execute(
-                        "DELETE FROM bouts WHERE session_id = ? AND open = 1", (self.session_id,)
-                    )
-                c.executemany(
-                    "INSERT INTO bouts (session_id, t_start, t_end) VALUES (?,?,?)", rows["bouts"]
-                )
-                if open_bout is not None:
-                    c.execute(
-                        "INSERT INTO bouts (session_id, t_start, t_end, open) VALUES (?,?,?,1)",
-                        (self.session_id, *open_bout),
-                    )
-                c.executemany("INSERT INTO breaks VALUES (?,?,?)", rows["breaks"])
-                c.executemany(
-                    "INSERT INTO alerts (session_id, t, kind, detail) VALUES (?,?,?,?)",
-                    rows["alerts"],
-                )
-                c.executemany(
-                    "UPDATE alerts SET break_after_s = ?, heeded = ? "
-                    "WHERE session_id = ? AND t = ? AND kind = 'break'",
-                    rows["heeds"],
-                )
+            self.store.write(
+                self.session_id, rows, open_bout, replace_open=self._open_written is not None
+            )
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 # Another process holds the database: keep the rows, try next time.
@@ -292,7 +268,6 @@ class Recorder:
         if self.failed:
             return
         try:
-            with self.store.transaction() as c:
-                c.execute("UPDATE sessions SET stopped_at = ? WHERE id = ?", (t, self.session_id))
+            self.store.stop_session(self.session_id, t)
         except sqlite3.Error as exc:
             self._fail(exc)

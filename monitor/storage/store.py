@@ -11,188 +11,24 @@ Recording a session is `monitor.storage.recorder.Recorder`'s job.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from monitor import paths
 from monitor.errors import StoreError
-from monitor.report.figures import AlertRow, SampleRow
-from monitor.report.timeline import Span
-from monitor.settings import DEFAULTS
-from monitor.storage import files
+from monitor.storage import files, migrations
+from monitor.storage.database import create_private, database_path, explain, require, uri
+from monitor.storage.migrations import VERSION
+from monitor.storage.queries import LONGEST_ROW_S, Reads
 
-DB_NAME = "monitor.db"
-
-# Each migration is a list of statements run in one transaction. Never edit a
-# released one: add the next number instead (old databases replay the tail).
-MIGRATIONS: dict[int, tuple[str, list[str]]] = {
-    1: (
-        "sessions, samples, bouts, breaks, alerts",
-        [
-            """CREATE TABLE sessions (
-                id INTEGER PRIMARY KEY, started_at REAL NOT NULL, stopped_at REAL,
-                source TEXT, model TEXT, profile TEXT, settings TEXT)""",
-            # One row per wall-clock second: seconds spent in each state
-            # during that second (frames are weighted by the time to the next).
-            """CREATE TABLE samples (
-                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                t REAL NOT NULL, dur_s REAL NOT NULL,
-                presence TEXT NOT NULL, posture TEXT NOT NULL,
-                seated_s REAL NOT NULL, standing_s REAL NOT NULL,
-                away_s REAL NOT NULL, unknown_s REAL NOT NULL,
-                good_s REAL NOT NULL, drift_s REAL NOT NULL,
-                issues TEXT NOT NULL, hips_s REAL NOT NULL, metrics TEXT NOT NULL,
-                PRIMARY KEY (session_id, t))""",
-            "CREATE INDEX samples_t ON samples(t)",
-            """CREATE TABLE bouts (
-                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                t_start REAL NOT NULL, t_end REAL NOT NULL)""",
-            "CREATE INDEX bouts_t ON bouts(t_start)",
-            """CREATE TABLE breaks (
-                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                t_start REAL NOT NULL, t_end REAL NOT NULL)""",
-            "CREATE INDEX breaks_t ON breaks(t_start)",
-            """CREATE TABLE alerts (
-                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                t REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)""",
-            "CREATE INDEX alerts_t ON alerts(t)",
-        ],
-    ),
-    2: (
-        "alert outcomes, calibrations",
-        [
-            # Seconds from a break alert to the start of the break that ended
-            # its bout; heeded: 1 within the repeat interval, 0 not, NULL unknown.
-            "ALTER TABLE alerts ADD COLUMN break_after_s REAL",
-            "ALTER TABLE alerts ADD COLUMN heeded INTEGER",
-            """CREATE TABLE calibrations (
-                id INTEGER PRIMARY KEY, t REAL NOT NULL, profile TEXT NOT NULL,
-                view TEXT, samples INTEGER, baseline TEXT)""",
-        ],
-    ),
-    3: (
-        "open bouts",
-        [
-            # 1: the bout had not ended when its session last wrote (the monitor
-            # is still running, or stopped without closing); the recorder keeps
-            # one such row a session, rewritten with each flush, and replaces it
-            # with the ended bout in the same transaction.
-            "ALTER TABLE bouts ADD COLUMN open INTEGER NOT NULL DEFAULT 0",
-            "CREATE INDEX bouts_open ON bouts(session_id) WHERE open = 1",
-        ],
-    ),
-}
-VERSION = max(MIGRATIONS)
-
-# The longest a samples row can last (t to t + dur_s): its second's frames
-# each stand for the time to the next one, the last of them for up to
-# `sitting.max_gap_s`, which settings allow up to an hour.
-LONGEST_ROW_S = 3601.0
+__all__ = ["LONGEST_ROW_S", "VERSION", "Store", "database_path"]
 
 
-def default_path() -> Path:
-    return paths.data_dir() / DB_NAME
+class Store(Reads):
+    """One open database: sessions, per-second samples and events in, rows out."""
 
-
-def database_path(path: Path | None) -> Path:
-    """The database file `--db` names (None: the default), refused if a folder."""
-    path = Path(path) if path else default_path()
-    if path.is_dir():
-        raise StoreError(f"database path {path} is a folder; give a file name")
-    return path
-
-
-def _create_private(path: Path) -> None:
-    """Create the file 0600 before SQLite does (its -wal/-shm copy the mode)."""
-    try:
-        paths.private_dir(path.parent)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        # The database there already; not a file where a folder should be,
-        # which making the folder also reports as "File exists".
-        if isinstance(exc, FileExistsError) and os.path.isfile(path):
-            return
-        raise StoreError(f"cannot create the database {path}: {files.why_not(path, exc)}") from None
-    os.close(fd)
-
-
-def _require(path: Path) -> None:
-    """Refuse a database that is not there (readers never create one)."""
-    if not path.exists():
-        raise StoreError(
-            f"no database at {path}: nothing recorded there yet "
-            "(`posture-monitor run` records to it)"
-        )
-
-
-def _uri(path: Path, **query: str) -> str:
-    """An SQLite URI for `path` (any characters) with query parameters."""
-    params = "&".join(f"{k}={v}" for k, v in query.items())
-    return f"file:{quote(str(path.absolute()))}?{params}"
-
-
-def explain(path: Path, exc: sqlite3.Error) -> StoreError:
-    """A StoreError that says what went wrong with the database and what to do."""
-    text = str(exc)
-    if "unable to open" in text or "readonly" in text:
-        why = files.unwritable(path, in_place=True)
-        if why:
-            # SQLite needs to write beside a database (its -shm, -wal) even to read it.
-            return StoreError(f"cannot use the database {path}: {text} ({why})")
-    if "locked" in text or "busy" in text:
-        return StoreError(
-            f"database is locked by another process: {path} "
-            "(is another posture-monitor running? close it and retry)"
-        )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StoreError(
-            f"database {path} is damaged ({text}); it was left as it is: move it "
-            "aside to start a new one, or restore a backup"
-        )
-    return StoreError(f"cannot use the database {path}: {text}")
-
-
-def live_for_s(settings: str | None) -> float:
-    """How long after its session's last write an open bout may still go on.
-
-    A monitor that sees frames writes every `storage.flush_s` (a frame at
-    least every `sitting.max_gap_s`); one that sees none for
-    `sitting.min_break_s` has ended the bout where the frames stopped. So an
-    open bout older than that ended at its last write (the monitor crashed,
-    was paused or lost the camera). `settings` is the session's, as stored.
-    """
-    try:
-        stored = json.loads(settings or "")
-        sitting, storage = stored["sitting"], stored["storage"]
-        return float(storage["flush_s"] + sitting["max_gap_s"] + sitting["min_break_s"])
-    except (ValueError, TypeError, KeyError):  # not as a recorder writes them
-        s = DEFAULTS
-        return s.storage.flush_s + s.sitting.max_gap_s + s.sitting.min_break_s
-
-
-@dataclass
-class DayRows:
-    """What the report needs for one span of wall-clock time.
-
-    `bouts` holds every bout, ended or open; `ongoing` those of them still
-    going on at the time the rows were read for.
-    """
-
-    samples: list[SampleRow]
-    bouts: list[Span]
-    breaks: list[Span]
-    alerts: list[AlertRow]
-    ongoing: list[Span] = field(default_factory=list)
-
-
-class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
@@ -205,11 +41,11 @@ class Store:
         """
         path = database_path(path)
         if create:
-            _create_private(path)
+            create_private(path)
         else:
-            _require(path)
-        uri = _uri(path, mode="rwc" if create else "rw")
-        return cls._connect(path, uri, timeout_s, cls._check_and_migrate)
+            require(path)
+        address = uri(path, mode="rwc" if create else "rw")
+        return cls._connect(path, address, timeout_s, cls._check_and_migrate)
 
     @classmethod
     def open_to_read(cls, path: Path | None = None, timeout_s: float = 5.0) -> Store:
@@ -222,12 +58,12 @@ class Store:
         writer is or was left running), it is read as immutable.
         """
         path = database_path(path)
-        _require(path)
+        require(path)
         why = files.unwritable(path, in_place=True)
         if why is None:
             return cls.open(path, timeout_s, create=False)
         try:
-            return cls._connect(path, _uri(path, mode="ro"), timeout_s, cls._check_to_read)
+            return cls._connect(path, uri(path, mode="ro"), timeout_s, cls._check_to_read)
         except StoreError:
             wal = Path(f"{path}-wal")
             if wal.exists():
@@ -237,15 +73,15 @@ class Store:
                     "beside it; copy the folder somewhere writable and read it there"
                 ) from None
         return cls._connect(
-            path, _uri(path, mode="ro", immutable="1"), timeout_s, cls._check_to_read
+            path, uri(path, mode="ro", immutable="1"), timeout_s, cls._check_to_read
         )
 
     @classmethod
     def _connect(
-        cls, path: Path, uri: str, timeout_s: float, check: Callable[[Store], None]
+        cls, path: Path, address: str, timeout_s: float, check: Callable[[Store], None]
     ) -> Store:
         try:
-            conn = sqlite3.connect(uri, timeout=timeout_s, isolation_level=None, uri=True)
+            conn = sqlite3.connect(address, timeout=timeout_s, isolation_level=None, uri=True)
         except sqlite3.Error as exc:
             raise explain(path, exc) from None
         store = cls(conn, path)
@@ -300,22 +136,7 @@ class Store:
         c.execute("PRAGMA cache_size=-64")
         c.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, no corruption
         for number in range(version + 1, VERSION + 1):
-            self._migrate(number)
-
-    def _migrate(self, number: int) -> None:
-        name, statements = MIGRATIONS[number]
-        with self.transaction() as c:
-            # Another process may have migrated while we waited for the lock.
-            if c.execute("PRAGMA user_version").fetchone()[0] >= number:
-                return
-            c.execute(
-                "CREATE TABLE IF NOT EXISTS migrations "
-                "(number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
-            )
-            for statement in statements:
-                c.execute(statement)
-            c.execute("INSERT INTO migrations VALUES (?, ?, ?)", (number, name, time.time()))
-            c.execute(f"PRAGMA user_version = {number}")
+            migrations.apply(c, number)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -365,7 +186,7 @@ class Store:
         return cur.lastrowid
 
     def add_calibration(self, t: float, profile: Any) -> None:
-        """Record that `profile` (a monitor.profile.Profile) was calibrated at `t`."""
+        """Record that `profile` (a monitor.core.profile.Profile) was calibrated at `t`."""
         baseline = {k: [b.mean, b.std] for k, b in profile.baseline.items()}
         try:
             with self.transaction() as c:
@@ -376,6 +197,51 @@ class Store:
                 )
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
+
+    def write(
+        self,
+        session_id: int,
+        batch: dict[str, Sequence[tuple[Any, ...]]],
+        open_bout: tuple[float, float] | None,
+        replace_open: bool,
+    ) -> None:
+        """Write a recorder's batch in one transaction (sqlite3.Error is the caller's).
+
+        `batch` holds rows for "samples", "bouts", "breaks", "alerts" and
+        "heeds" (a break alert's outcome). The session keeps one open bout row
+        (migration 3): `replace_open` deletes the one written before, and
+        `open_bout`, if any, is written in its place.
+        """
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                batch["samples"],
+            )
+            if replace_open:
+                c.execute("DELETE FROM bouts WHERE session_id = ? AND open = 1", (session_id,))
+            c.executemany(
+                "INSERT INTO bouts (session_id, t_start, t_end) VALUES (?,?,?)", batch["bouts"]
+            )
+            if open_bout is not None:
+                c.execute(
+                    "INSERT INTO bouts (session_id, t_start, t_end, open) VALUES (?,?,?,1)",
+                    (session_id, *open_bout),
+                )
+            c.executemany("INSERT INTO breaks VALUES (?,?,?)", batch["breaks"])
+            c.executemany(
+                "INSERT INTO alerts (session_id, t, kind, detail) VALUES (?,?,?,?)",
+                batch["alerts"],
+            )
+            c.executemany(
+                "UPDATE alerts SET break_after_s = ?, heeded = ? "
+                "WHERE session_id = ? AND t = ? AND kind = 'break'",
+                batch["heeds"],
+            )
+
+    def stop_session(self, session_id: int, t: float) -> None:
+        """Mark the session stopped at `t` (sqlite3.Error is the caller's)."""
+        with self.transaction() as c:
+            c.execute("UPDATE sessions SET stopped_at = ? WHERE id = ?", (t, session_id))
 
     def forget(self, before: float, vacuum: bool = True) -> int:
         """Delete everything recorded before `before` (epoch s); the rows deleted."""
@@ -406,99 +272,3 @@ class Store:
             raise explain(self.path, exc) from None
         return n
 
-    # --- reading -------------------------------------------------------------
-
-    def rows(self, start: float, end: float, now: float | None = None) -> DayRows:
-        """Samples, bouts, breaks and alerts that touch [start, end).
-
-        An open bout (see migration 3) runs to its session's last write; it is
-        `ongoing` if that write is recent at `now` (see `live_for_s`). Without
-        `now`, no bout is ongoing.
-        """
-        c = self.conn
-        try:
-            samples = [
-                SampleRow(
-                    t=r[0],
-                    dur_s=r[1],
-                    presence=r[2],
-                    posture=r[3],
-                    seated_s=r[4],
-                    standing_s=r[5],
-                    away_s=r[6],
-                    unknown_s=r[7],
-                    good_s=r[8],
-                    drift_s=r[9],
-                    issues=json.loads(r[10]),
-                    hips_s=r[11],
-                    metrics=json.loads(r[12]),
-                )
-                for r in c.execute(
-                    "SELECT t, dur_s, presence, posture, seated_s, standing_s, away_s, "
-                    "unknown_s, good_s, drift_s, issues, hips_s, metrics FROM samples "
-                    "WHERE t >= ? AND t < ? ORDER BY t",
-                    (start, end),
-                )
-            ]
-            breaks = [
-                Span(a, b)
-                for a, b in c.execute(
-                    "SELECT t_start, t_end FROM breaks WHERE t_end > ? AND t_start < ? "
-                    "ORDER BY t_start",
-                    (start, end),
-                )
-            ]
-            bouts, ongoing = [], []
-            for a, b, open_, stopped, settings in c.execute(
-                "SELECT b.t_start, b.t_end, b.open, s.stopped_at, s.settings FROM bouts b "
-                "LEFT JOIN sessions s ON s.id = b.session_id "
-                "WHERE b.t_end > ? AND b.t_start < ? ORDER BY b.t_start",
-                (start, end),
-            ):
-                bouts.append(Span(a, b))
-                if (
-                    open_
-                    and stopped is None
-                    and now is not None
-                    and now - b <= live_for_s(settings)
-                ):
-                    ongoing.append(bouts[-1])
-            alerts = [
-                AlertRow(*r)
-                for r in c.execute(
-                    "SELECT t, kind, detail, break_after_s, heeded FROM alerts "
-                    "WHERE t >= ? AND t < ? ORDER BY t",
-                    (start, end),
-                )
-            ]
-        except sqlite3.Error as exc:
-            raise explain(self.path, exc) from None
-        return DayRows(samples, bouts, breaks, alerts, ongoing)
-
-    def span(self) -> tuple[float, float] | None:
-        """The first sample's start and the last one's end, or None for an empty database."""
-        # Read through the index on t, never a scan of the table: the row that
-        # ends last starts at most LONGEST_ROW_S before the last one starts.
-        row = self.conn.execute(
-            "SELECT (SELECT min(t) FROM samples), (SELECT max(t + dur_s) FROM samples "
-            "WHERE t >= (SELECT max(t) FROM samples) - ?)",
-            (LONGEST_ROW_S,),
-        ).fetchone()
-        return None if row[0] is None else (row[0], row[1])
-
-    def recorded_within(self, start: float, end: float) -> bool:
-        """Whether any recorded second overlaps [start, end)."""
-        # The lower bound lets the index on t work (see LONGEST_ROW_S).
-        row = self.conn.execute(
-            "SELECT 1 FROM samples WHERE t < ? AND t > ? AND t + dur_s > ? LIMIT 1",
-            (end, start - LONGEST_ROW_S, start),
-        ).fetchone()
-        return row is not None
-
-    def table(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], list[tuple]]:
-        """Column names and rows of a query (for exports)."""
-        try:
-            cur = self.conn.execute(sql, params)
-        except sqlite3.Error as exc:
-            raise explain(self.path, exc) from None
-        return [d[0] for d in cur.description], cur.fetchall()

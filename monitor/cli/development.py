@@ -1,0 +1,127 @@
+"""Developer commands: `bench` (what the monitor costs) and `evaluate` (how right it is)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from monitor import paths
+from monitor.cli.options import (
+    Subparsers,
+    add_model_option,
+    add_settings_options,
+    command,
+    fps,
+    load_settings,
+    model,
+    output,
+    span,
+)
+from monitor.errors import MonitorError
+from monitor.storage import files
+
+
+def add_parsers(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="measure per-stage cost on a recording",
+        description="Time each stage (decode, colour conversion, inference, the "
+        "rest) on a recording and report the pipeline's overhead over bare inference.",
+    )
+    p.add_argument("video")
+    p.add_argument(
+        "--fps", type=fps, default=0.0, help="frames per second of video to analyse (0: all)"
+    )
+    p.add_argument(
+        "--repeat", type=int, default=3, help="repeat the measurement N times (default 3)"
+    )
+    p.add_argument("--json", type=output, metavar="OUT", help="write the figures as JSON")
+    p.add_argument(
+        "--replay", action="store_true",
+        help="per-stage cost of analysing every frame (the default when no mode is chosen)",
+    )  # fmt: skip
+    p.add_argument(
+        "--live-minutes", type=float, default=0.0, metavar="N",
+        help="CPU and memory of 'run --source VIDEO --loop' over N minutes",
+    )  # fmt: skip
+    p.add_argument(
+        "--startup", action="store_true", help="time from 'run' to its first analysed sample"
+    )
+    p.add_argument(
+        "--memory-minutes", type=float, default=0.0, metavar="N",
+        help="resident memory of a looping run, sampled every minute for N minutes",
+    )  # fmt: skip
+    p.add_argument(
+        "--alerts", type=float, default=0.0, metavar="SECONDS",
+        help="alert latency of the live loop over SECONDS, with short alert settings",
+    )  # fmt: skip
+    p.add_argument(
+        "--calibrate", type=span, metavar="START:END",
+        help="with --alerts: calibrate posture on this stretch so posture alerts can fire",
+    )  # fmt: skip
+    add_model_option(p)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="score replays against hand labels",
+        description="Replay each labelled clip (calibrating on its \"calibrate\" "
+        "stretch, or else on the first seconds of its first segment labelled seated "
+        "in good posture) and score presence and posture. The clips are other "
+        "people's recordings, so camera.mirrored does not apply to them.",
+    )
+    p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
+    p.add_argument(
+        "--labels", type=Path, default=paths.REPO.parent / "shared" / "data" / "labels.json",
+        help="the labels file (default: the shared data beside this repository, %(default)s)",
+    )  # fmt: skip
+    p.add_argument("--fps", type=fps, default=None, help="as for replay")
+    p.add_argument("--json", type=output, metavar="OUT", help="write the scores as JSON")
+    p.add_argument(
+        "--timeline", type=Path, action="append", default=[], metavar="JSON",
+        help="score this timeline (from 'replay --json') instead of replaying; its "
+        "source names the clip (repeatable)",
+    )  # fmt: skip
+    add_model_option(p)
+    add_settings_options(p)
+
+
+@command("bench")
+def bench_command(args: argparse.Namespace) -> int:
+    from monitor.devtools import bench
+
+    chosen = args.live_minutes or args.startup or args.memory_minutes or args.alerts
+    report = bench.run(
+        Path(args.video), model(args), args.fps or None, max(1, args.repeat),
+        replay=args.replay or not chosen, live_minutes=args.live_minutes,
+        startup=args.startup, memory_minutes=args.memory_minutes,
+        alerts_seconds=args.alerts, calibrate=args.calibrate,
+    )  # fmt: skip
+    print(bench.format_report(report))
+    if args.json:
+        files.write_text(args.json, json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+@command("evaluate")
+def evaluate_command(args: argparse.Namespace) -> int:
+    from monitor.devtools import evaluate
+
+    labels = evaluate.load_labels(args.labels)
+    if args.timeline:
+        timelines = [evaluate.load_timeline(path, labels) for path in args.timeline]
+    else:
+        names = args.clips or list(labels)
+        unknown = [n for n in names if n not in labels]
+        if unknown:
+            raise MonitorError(f"no labels for {', '.join(unknown)} in {args.labels}")
+        timelines = [(name, None) for name in names]
+    settings = load_settings(args).settings
+    max_fps = settings.sampling.fps if args.fps is None else (args.fps or None)
+    rows, results = evaluate.evaluate_clips(
+        args.labels, labels, timelines, model(args), max_fps, settings
+    )
+    print(evaluate.table(rows))
+    if args.json:
+        files.write_text(args.json, json.dumps(results, indent=1) + "\n")
+    return 0

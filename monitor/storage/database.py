@@ -1,0 +1,80 @@
+"""The database file: where it is, making it private, and what its errors mean.
+
+SQLite's own words ("unable to open database file") become a StoreError
+that says what is wrong with the file and what to do about it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+from monitor import paths
+from monitor.errors import StoreError
+from monitor.storage import files
+
+DB_NAME = "monitor.db"
+
+
+def default_path() -> Path:
+    return paths.data_dir() / DB_NAME
+
+
+def database_path(path: Path | None) -> Path:
+    """The database file `--db` names (None: the default), refused if a folder."""
+    path = Path(path) if path else default_path()
+    if path.is_dir():
+        raise StoreError(f"database path {path} is a folder; give a file name")
+    return path
+
+
+def create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite does (its -wal/-shm copy the mode)."""
+    try:
+        paths.private_dir(path.parent)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        # The database there already; not a file where a folder should be,
+        # which making the folder also reports as "File exists".
+        if isinstance(exc, FileExistsError) and os.path.isfile(path):
+            return
+        raise StoreError(f"cannot create the database {path}: {files.why_not(path, exc)}") from None
+    os.close(fd)
+
+
+def require(path: Path) -> None:
+    """Refuse a database that is not there (readers never create one)."""
+    if not path.exists():
+        raise StoreError(
+            f"no database at {path}: nothing recorded there yet "
+            "(`posture-monitor run` records to it)"
+        )
+
+
+def uri(path: Path, **query: str) -> str:
+    """An SQLite URI for `path` (any characters) with query parameters."""
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    return f"file:{quote(str(path.absolute()))}?{params}"
+
+
+def explain(path: Path, exc: sqlite3.Error) -> StoreError:
+    """A StoreError that says what went wrong with the database and what to do."""
+    text = str(exc)
+    if "unable to open" in text or "readonly" in text:
+        why = files.unwritable(path, in_place=True)
+        if why:
+            # SQLite needs to write beside a database (its -shm, -wal) even to read it.
+            return StoreError(f"cannot use the database {path}: {text} ({why})")
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"database is locked by another process: {path} "
+            "(is another posture-monitor running? close it and retry)"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            f"database {path} is damaged ({text}); it was left as it is: move it "
+            "aside to start a new one, or restore a backup"
+        )
+    return StoreError(f"cannot use the database {path}: {text}")
