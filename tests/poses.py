@@ -145,3 +145,8 @@ def moved(sample: PoseSample, fn: Callable[[np.ndarray], np.ndarray]) -> PoseSam
 def at(sample: PoseSample, t: float) -> PoseSample:
     """The same landmarks at another time."""
     return PoseSample(t, sample.width, sample.height, sample.image, sample.world)
+
+
+def calibration(n: int = 10, **figure) -> list:
+    """n samples of a still, upright side figure, with a little natural sway."""
+    return [side_figure(i * 0.2, trunk_deg=(i % 3) - 1.0, **figure) for i in range(n)]

@@ -71,6 +71,29 @@ def close_quietly(landmarker: vision.PoseLandmarker) -> None:
         landmarker.close()
 
 
+def create_landmarker(
+    model_path: Path, *, stills: bool = False, max_people: int = MAX_PEOPLE
+) -> vision.PoseLandmarker:
+    """A PoseLandmarker, loaded quietly: VIDEO mode, or IMAGE mode for `stills`.
+
+    Close it with `close_quietly`. A file that is not a pose model is a ModelError.
+    """
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)),
+        running_mode=vision.RunningMode.IMAGE if stills else vision.RunningMode.VIDEO,
+        num_poses=max_people,
+        output_segmentation_masks=False,
+    )
+    try:
+        with _native_stderr_quiet():
+            return vision.PoseLandmarker.create_from_options(options)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(
+            f"{model_path} could not be loaded as a pose model ({exc}); "
+            "run 'posture-monitor models' to see the installed ones"
+        ) from None
+
+
 def _to_array(landmarks: list, with_scores: bool) -> np.ndarray:
     columns = 5 if with_scores else 3
     out = np.zeros((COUNT, columns), dtype=np.float32)
@@ -120,21 +143,7 @@ class PoseEstimator:
         max_people: int = MAX_PEOPLE,
         mirrored: bool = False,
     ):
-        mode = vision.RunningMode.IMAGE if stills else vision.RunningMode.VIDEO
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(model_path)),
-            running_mode=mode,
-            num_poses=max_people,
-            output_segmentation_masks=False,
-        )
-        try:
-            with _native_stderr_quiet():
-                self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(
-                f"{model_path} could not be loaded as a pose model ({exc}); "
-                "run 'posture-monitor models' to see the installed ones"
-            ) from None
+        self._landmarker = create_landmarker(model_path, stills=stills, max_people=max_people)
         self.model_path = model_path
         self.stills = stills
         self.mirrored = mirrored

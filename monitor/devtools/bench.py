@@ -48,19 +48,12 @@ STAGES = ("decode", "colour", "inference", "rest")
 
 def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, float]:
     import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
 
     from monitor.capture.exposure import lift_dark
-    from monitor.capture.pose import MAX_PEOPLE, PoseEstimator, _native_stderr_quiet, close_quietly
+    from monitor.capture.pose import PoseEstimator, close_quietly, create_landmarker
     from monitor.capture.sources import VideoFileSource
     from monitor.core.tracker import Tracker
 
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model)),
-        running_mode=vision.RunningMode.VIDEO,
-        num_poses=MAX_PEOPLE,
-        output_segmentation_masks=False,
-    )
     totals = dict.fromkeys(STAGES, 0.0)
     bare_s = 0.0
     count = 0
@@ -68,8 +61,7 @@ def replay_once(video: Path, model: Path, max_fps: float | None) -> dict[str, fl
     source = VideoFileSource(video)  # a bad file fails here, before a model loads
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(source.close)
-        with _native_stderr_quiet():
-            bare = vision.PoseLandmarker.create_from_options(options)
+        bare = create_landmarker(model)  # the same options as the monitor's
         cleanup.callback(close_quietly, bare)  # not left to __del__ at exit
         estimator = cleanup.enter_context(PoseEstimator(model))
         frames = source.frames(max_fps)

@@ -15,7 +15,7 @@ from simulated_day import SEATED, run, settings, stretch
 from monitor.storage.recorder import Recorder
 from monitor.storage.store import Store
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # where the shared helpers are
 START = 1_790_000_000.0
 
 CHILD = textwrap.dedent("""

@@ -24,7 +24,7 @@ from simulated_day import AWAY, DRIFT, GOOD, SEATED, STANDING, run, settings, st
 from monitor.storage.recorder import Recorder
 from monitor.storage.store import Store
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 CLIP = DATA / "sitstand" / "frailty_chair_stands.mp4"
 START = "2026-10-25T01:59:55+01:00"
 DAY = "2026-10-25"

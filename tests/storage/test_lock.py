@@ -52,7 +52,7 @@ def test_the_lock_dies_with_its_process(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys; from pathlib import Path; from monitor import lock; "
+         "import sys; from pathlib import Path; from monitor.storage import lock; "
          f"lock.acquire(Path({str(db)!r}), 'run'); print('locked', flush=True); sys.stdin.read()"],
         cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

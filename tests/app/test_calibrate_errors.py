@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import LITE_MODEL, REPO, cli_env, clip, run_cli
-from test_profile import calibration
+from poses import calibration
 
 from monitor.app import calibration as calibrate
 from monitor.core import profile as P

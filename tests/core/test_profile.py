@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO, cli_env, clip, estimated, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from poses import at, front_figure, moved, nobody, side_figure
+from poses import at, calibration, front_figure, moved, nobody, side_figure
 
 from monitor.core import profile as P
 from monitor.core.metrics import View
@@ -31,11 +31,6 @@ from monitor.settings import DEFAULTS
 from monitor.storage import profiles as profile_files
 
 EXAMPLES = REPO / "calibration"
-
-
-def calibration(n: int = 10, **figure) -> list:
-    """n samples of a still, upright side figure, with a little natural sway."""
-    return [side_figure(i * 0.2, trunk_deg=(i % 3) - 1.0, **figure) for i in range(n)]
 
 
 def test_build_from_side_samples():
