@@ -1,7 +1,8 @@
 """Live capture for `run`: a webcam, or a recorded file that behaves like one.
 
 The live loop decides when it wants a frame and calls `read()`; nothing is
-decoded in between. A webcam keeps only the newest frame (a buffer of one,
+decoded in between. (Replay and calibration iterate `monitor.capture.sources`
+instead, as fast as the analysis goes.) A webcam keeps only the newest frame (a buffer of one,
 and stale frames grabbed away before the retrieve). A recorded file is
 paced in real time: `read()` returns the frame at the current wall-clock
 position, grabbing (not decoding into images) the frames in between, and

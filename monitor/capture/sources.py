@@ -1,6 +1,8 @@
-"""Frame sources: a webcam, a video file or a folder of images, behind one interface.
+"""Frame sources for replay and calibration: a webcam, a video or a folder of images.
 
-Every frame carries a timestamp in seconds. A camera is stamped by the
+A source is iterated, each frame stamped in seconds; it is pulled as fast as
+the analysis goes. (`run` pulls on its own schedule instead: see
+`monitor.capture.live`.) Every frame carries a timestamp in seconds. A camera is stamped by the
 injected clock (monotonic by default); a file by its own frame times, so a
 replay is deterministic. Sampling at a target rate skips frames with
 `grab()` and decodes only those that are analysed.

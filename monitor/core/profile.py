@@ -1,4 +1,4 @@
-"""Calibration profiles: the user's neutral posture, as a versioned JSON file.
+"""The calibration profile: the user's neutral posture, as a versioned value.
 
 A profile holds, per metric, the baseline (median) and spread (robust
 standard deviation) measured while the user sat supported and upright, plus
