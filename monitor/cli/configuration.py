@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 
 from monitor import settings as config
-from monitor.cli.options import Subparsers, add_settings_options, command, load_settings, number
+from monitor.cli import options
 from monitor.errors import MonitorError
 
 
-def add_parsers(sub: Subparsers) -> None:
+def add_parsers(sub: options.Subparsers) -> None:
     p = sub.add_parser(
         "models",
         help="list pose model variants, or download one",
@@ -32,15 +32,15 @@ def add_parsers(sub: Subparsers) -> None:
     )
     p.add_argument("--repeat", action="store_true", help="the more insistent repeat variant")
     p.add_argument(
-        "--volume", type=number(0, 1), metavar="V", help="0 to 1 (default: sound.volume)"
+        "--volume", type=options.number(0, 1), metavar="V", help="0 to 1 (default: sound.volume)"
     )
-    add_settings_options(p)
+    options.add_settings_options(p)
 
     p = sub.add_parser("config", help="show every setting, its value and where it came from")
-    add_settings_options(p)
+    options.add_settings_options(p)
 
 
-@command("models")
+@options.command("models")
 def models_command(args: argparse.Namespace) -> int:
     from monitor.capture import models
 
@@ -63,20 +63,20 @@ def models_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("sound")
+@options.command("sound")
 def sound_command(args: argparse.Namespace) -> int:
     from monitor.sound import announcer
 
-    settings = load_settings(args).settings.sound
+    settings = options.load_settings(args).settings.sound
     volume = settings.volume if args.volume is None else args.volume
     backend = announcer.play_once(args.kind, args.repeat, volume, settings.retry_s)
     print(f"played the {args.kind} chime through {backend}")
     return 0
 
 
-@command("config")
+@options.command("config")
 def config_command(args: argparse.Namespace) -> int:
-    loaded = load_settings(args)
+    loaded = options.load_settings(args)
     print(f"config file: {loaded.path}{'' if loaded.path.exists() else ' (not present)'}")
     for key, f in config.keys().items():
         value = config.value_of(loaded.settings, key)

@@ -7,22 +7,12 @@ import json
 from pathlib import Path
 
 from monitor import paths
-from monitor.cli.options import (
-    Subparsers,
-    add_model_option,
-    add_settings_options,
-    command,
-    fps,
-    load_settings,
-    model,
-    output,
-    span,
-)
+from monitor.cli import options
 from monitor.errors import MonitorError
 from monitor.storage import files
 
 
-def add_parsers(sub: Subparsers) -> None:
+def add_parsers(sub: options.Subparsers) -> None:
     p = sub.add_parser(
         "bench",
         help="measure per-stage cost on a recording",
@@ -31,36 +21,31 @@ def add_parsers(sub: Subparsers) -> None:
     )
     p.add_argument("video")
     p.add_argument(
-        "--fps", type=fps, default=0.0, help="frames per second of video to analyse (0: all)"
-    )
+        "--fps", type=options.fps, default=0.0,
+        help="frames per second of video to analyse (0: all)",
+    )  # fmt: skip
     p.add_argument(
         "--repeat", type=int, default=3, help="repeat the measurement N times (default 3)"
     )
-    p.add_argument("--json", type=output, metavar="OUT", help="write the figures as JSON")
+    p.add_argument("--json", type=options.output, metavar="OUT", help="write the figures as JSON")
     p.add_argument(
         "--replay", action="store_true",
         help="per-stage cost of analysing every frame (the default when no mode is chosen)",
     )  # fmt: skip
     p.add_argument(
-        "--live-minutes", type=float, default=0.0, metavar="N",
-        help="CPU and memory of 'run --source VIDEO --loop' over N minutes",
-    )  # fmt: skip
-    p.add_argument(
         "--startup", action="store_true", help="time from 'run' to its first analysed sample"
     )
+    for flag, metavar, what in (
+        ("--live-minutes", "N", "CPU and memory of 'run --source VIDEO --loop' over N minutes"),
+        ("--memory-minutes", "N", "resident memory of a looping run, sampled every minute"),
+        ("--alerts", "SECONDS", "alert latency of the live loop, with short alert settings"),
+    ):
+        p.add_argument(flag, type=float, default=0.0, metavar=metavar, help=what)
     p.add_argument(
-        "--memory-minutes", type=float, default=0.0, metavar="N",
-        help="resident memory of a looping run, sampled every minute for N minutes",
-    )  # fmt: skip
-    p.add_argument(
-        "--alerts", type=float, default=0.0, metavar="SECONDS",
-        help="alert latency of the live loop over SECONDS, with short alert settings",
-    )  # fmt: skip
-    p.add_argument(
-        "--calibrate", type=span, metavar="START:END",
+        "--calibrate", type=options.span, metavar="START:END",
         help="with --alerts: calibrate posture on this stretch so posture alerts can fire",
     )  # fmt: skip
-    add_model_option(p)
+    options.add_model_option(p)
 
     p = sub.add_parser(
         "evaluate",
@@ -75,24 +60,24 @@ def add_parsers(sub: Subparsers) -> None:
         "--labels", type=Path, default=paths.REPO.parent / "shared" / "data" / "labels.json",
         help="the labels file (default: the shared data beside this repository, %(default)s)",
     )  # fmt: skip
-    p.add_argument("--fps", type=fps, default=None, help="as for replay")
-    p.add_argument("--json", type=output, metavar="OUT", help="write the scores as JSON")
+    p.add_argument("--fps", type=options.fps, default=None, help="as for replay")
+    p.add_argument("--json", type=options.output, metavar="OUT", help="write the scores as JSON")
     p.add_argument(
         "--timeline", type=Path, action="append", default=[], metavar="JSON",
         help="score this timeline (from 'replay --json') instead of replaying; its "
         "source names the clip (repeatable)",
     )  # fmt: skip
-    add_model_option(p)
-    add_settings_options(p)
+    options.add_model_option(p)
+    options.add_settings_options(p)
 
 
-@command("bench")
+@options.command("bench")
 def bench_command(args: argparse.Namespace) -> int:
     from monitor.devtools import bench
 
     chosen = args.live_minutes or args.startup or args.memory_minutes or args.alerts
     report = bench.run(
-        Path(args.video), model(args), args.fps or None, max(1, args.repeat),
+        Path(args.video), options.model(args), args.fps or None, max(1, args.repeat),
         replay=args.replay or not chosen, live_minutes=args.live_minutes,
         startup=args.startup, memory_minutes=args.memory_minutes,
         alerts_seconds=args.alerts, calibrate=args.calibrate,
@@ -103,7 +88,7 @@ def bench_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("evaluate")
+@options.command("evaluate")
 def evaluate_command(args: argparse.Namespace) -> int:
     from monitor.devtools import evaluate
 
@@ -116,10 +101,10 @@ def evaluate_command(args: argparse.Namespace) -> int:
         if unknown:
             raise MonitorError(f"no labels for {', '.join(unknown)} in {args.labels}")
         timelines = [(name, None) for name in names]
-    settings = load_settings(args).settings
+    settings = options.load_settings(args).settings
     max_fps = settings.sampling.fps if args.fps is None else (args.fps or None)
     rows, results = evaluate.evaluate_clips(
-        args.labels, labels, timelines, model(args), max_fps, settings
+        args.labels, labels, timelines, options.model(args), max_fps, settings
     )
     print(evaluate.table(rows))
     if args.json:

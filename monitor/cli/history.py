@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from monitor.cli.options import Subparsers, add_db_option, command, number, output
+from monitor.cli import options
 from monitor.storage import files
 
 
-def add_parsers(sub: Subparsers) -> None:
+def add_parsers(sub: options.Subparsers) -> None:
     p = sub.add_parser(
         "report",
         help="the daily sitting report: terminal table, HTML, JSON, CSV",
@@ -21,14 +21,17 @@ def add_parsers(sub: Subparsers) -> None:
         "--date", default="today", help="YYYY-MM-DD, today or yesterday (default: today)"
     )
     p.add_argument(
-        "--days", type=number(1, 366, whole=True), default=1,
+        "--days", type=options.number(1, 366, whole=True), default=1,
         help="N days ending with --date, with a trend (default 1)",
     )  # fmt: skip
     p.add_argument("--tz", help="time zone for days, e.g. Europe/London (default: the system's)")
-    add_db_option(p)
-    p.add_argument("--json", type=output, metavar="OUT", help="write the figures as JSON")
-    p.add_argument("--html", type=output, metavar="OUT", help="write a self-contained HTML report")
-    p.add_argument("--csv", type=output, metavar="OUT", help="write the per-minute timeline as CSV")
+    options.add_db_option(p)
+    for flag, what in (
+        ("--json", "the figures as JSON"),
+        ("--html", "a self-contained HTML report"),
+        ("--csv", "the per-minute timeline as CSV"),
+    ):
+        p.add_argument(flag, type=options.output, metavar="OUT", help=f"write {what}")
 
     p = sub.add_parser(
         "data",
@@ -37,7 +40,7 @@ def add_parsers(sub: Subparsers) -> None:
         "as CSV; 'data forget --before DATE' deletes everything recorded before that "
         "local date and compacts the database.",
     )
-    # Each action has its own options, --out or --before required: a command
+    # Each action has its own options, --out or --before required: a options.command
     # line without it is a usage error (status 2), like any other.
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = actions.add_parser(
@@ -46,7 +49,7 @@ def add_parsers(sub: Subparsers) -> None:
         "samples.csv, events.csv and sessions.csv; or, given FILE.csv, as FILE.csv (the "
         "samples) with FILE-events.csv and FILE-sessions.csv beside it.",
     )  # fmt: skip
-    add_db_option(a)
+    options.add_db_option(a)
     a.add_argument(
         "--out", type=Path, required=True, metavar="DIR|FILE.csv",
         help="where to: a folder (made if missing), or FILE.csv for the samples, with "
@@ -56,7 +59,7 @@ def add_parsers(sub: Subparsers) -> None:
         "forget", help="delete everything recorded before a date",
         description="Delete everything recorded before a local date and compact the database.",
     )  # fmt: skip
-    add_db_option(a)
+    options.add_db_option(a)
     a.add_argument(
         "--before", required=True, metavar="DATE",
         help="delete what was recorded before this local date: YYYY-MM-DD, today or yesterday",
@@ -64,7 +67,7 @@ def add_parsers(sub: Subparsers) -> None:
     a.add_argument("--tz", help="time zone for --before (default: the system's)")
 
 
-@command("report")
+@options.command("report")
 def report_command(args: argparse.Namespace) -> int:
     import time
 
@@ -91,7 +94,7 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("data")
+@options.command("data")
 def data_command(args: argparse.Namespace) -> int:
     from datetime import datetime, time
 

@@ -7,18 +7,11 @@ import time
 from pathlib import Path
 
 from monitor import settings as config
-from monitor.cli.options import (
-    Subparsers,
-    add_model_option,
-    add_settings_options,
-    command,
-    load_settings,
-    model,
-)
+from monitor.cli import options
 from monitor.errors import MonitorError
 
 
-def add_parsers(sub: Subparsers) -> None:
+def add_parsers(sub: options.Subparsers) -> None:
     p = sub.add_parser(
         "run",
         help="monitor live from the webcam (the main job)",
@@ -26,7 +19,7 @@ def add_parsers(sub: Subparsers) -> None:
         "breaks and posture drift, with a status line, alerts with sound, and everything "
         "recorded locally. Ctrl-C stops it and prints a summary.",
     )
-    p.add_argument("--source", default="0", help="camera index or video file (default: 0)")
+    options.add_source_option(p)
     p.add_argument(
         "--profile", default=None, help="calibration profile name or path (default: default)"
     )
@@ -36,12 +29,12 @@ def add_parsers(sub: Subparsers) -> None:
     p.add_argument("--db", type=Path, help="database file (default: in the user data folder)")
     p.add_argument("--loop", action="store_true", help="with a video file: start over at the end")
     p.add_argument("--quiet", action="store_true", help="no chimes (alerts are still recorded)")
-    p.add_argument(  # also after the command: `posture-monitor run --verbose`
+    p.add_argument(  # also after the options.command: `posture-monitor run --verbose`
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
         help="log more detail on stderr",
     )  # fmt: skip
-    add_model_option(p)
-    add_settings_options(p)
+    options.add_model_option(p)
+    options.add_settings_options(p)
 
     p = sub.add_parser(
         "pause", help="pause a running monitor (camera released), e.g. 'pause 30m'",
@@ -61,15 +54,15 @@ def add_parsers(sub: Subparsers) -> None:
     )  # fmt: skip
 
 
-@command("run")
+@options.command("run")
 def run_command(args: argparse.Namespace) -> int:
     from monitor.app import session
 
-    settings = load_settings(args).settings
+    settings = options.load_settings(args).settings
     return session.run(
         args.source,
         settings,
-        model(args),
+        options.model(args),
         profile_name=args.profile or "default",
         profile_explicit=args.profile is not None,
         db=args.db,
@@ -79,7 +72,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
 
 
-@command("pause")
+@options.command("pause")
 def pause_command(args: argparse.Namespace) -> int:
     from monitor.storage import control
 
@@ -88,7 +81,7 @@ def pause_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("resume")
+@options.command("resume")
 def resume_command(args: argparse.Namespace) -> int:
     from monitor.storage import control
 
@@ -96,7 +89,7 @@ def resume_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("snooze")
+@options.command("snooze")
 def snooze_command(args: argparse.Namespace) -> int:
     from monitor.storage import control
 

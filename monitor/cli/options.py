@@ -74,6 +74,10 @@ def span(text: str) -> tuple[float, float]:
     return a, b
 
 
+def add_source_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", default="0", help="camera index or video file (default: 0)")
+
+
 def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db", type=Path, metavar="PATH",

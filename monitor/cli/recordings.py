@@ -10,18 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor import settings as config
-from monitor.cli.options import (
-    Subparsers,
-    add_model_option,
-    add_settings_options,
-    command,
-    fps,
-    load_settings,
-    model,
-    number,
-    output,
-    span,
-)
+from monitor.cli import options
 from monitor.errors import ProfileError
 
 if TYPE_CHECKING:
@@ -31,6 +20,9 @@ if TYPE_CHECKING:
 
 # calibrate --seconds overrides posture.calibrate_s, so it takes that setting's range.
 _CALIBRATE_S = config.keys()["posture.calibrate_s"].metadata
+_calibration_seconds = options.number(
+    _CALIBRATE_S["min"], _CALIBRATE_S["max"], why="as for posture.calibrate_s"
+)
 
 
 def _instant(text: str) -> float:
@@ -46,7 +38,7 @@ def _instant(text: str) -> float:
         ) from None
 
 
-def add_parsers(sub: Subparsers) -> None:
+def add_parsers(sub: options.Subparsers) -> None:
     p = sub.add_parser(
         "replay",
         help="run a recording through the monitor and summarise it",
@@ -56,14 +48,14 @@ def add_parsers(sub: Subparsers) -> None:
     p.add_argument("video", help="video file, or folder/glob of images")
     p.add_argument(
         "--fps",
-        type=fps,
+        type=options.fps,
         default=None,
         help="analyse at most N frames per second of video (0: every frame; default: sampling.fps)",
     )
-    p.add_argument("--json", type=output, metavar="OUT", help="write the timeline as JSON")
+    p.add_argument("--json", type=options.output, metavar="OUT", help="write the timeline as JSON")
     p.add_argument(
         "--calibrate",
-        type=span,
+        type=options.span,
         metavar="START:END",
         help="calibrate the neutral posture from this stretch (seconds) first",
     )
@@ -77,8 +69,8 @@ def add_parsers(sub: Subparsers) -> None:
         help="with --db: the wall-clock time the video starts at (default: now, or where "
         "the database's recording ends if that is later)",
     )  # fmt: skip
-    add_model_option(p)
-    add_settings_options(p)
+    options.add_model_option(p)
+    options.add_settings_options(p)
 
     p = sub.add_parser(
         "calibrate",
@@ -87,17 +79,17 @@ def add_parsers(sub: Subparsers) -> None:
         "lower back against the backrest; the monitor collects a few seconds of "
         "samples, checks them and saves a profile.",
     )
-    p.add_argument("--source", default="0", help="camera index or video file (default: 0)")
+    options.add_source_option(p)
     p.add_argument(
         "--profile", default="default", help="profile name or .json path (default: default)"
     )
     p.add_argument(
-        "--start", type=number(0, 24 * 3600), default=0.0,
+        "--start", type=options.number(0, 24 * 3600), default=0.0,
         help="for a file: where to start, in seconds (0 or more)",
     )  # fmt: skip
     p.add_argument(
         "--seconds",
-        type=number(_CALIBRATE_S["min"], _CALIBRATE_S["max"], why="as for posture.calibrate_s"),
+        type=_calibration_seconds,
         default=None,
         help=f"how long to collect, {_CALIBRATE_S['min']:g} to {_CALIBRATE_S['max']:g} s "
         "(default: posture.calibrate_s)",
@@ -109,17 +101,17 @@ def add_parsers(sub: Subparsers) -> None:
         help="seconds of countdown before collecting (camera only)",
     )
     p.add_argument("--db", type=Path, help="database recording calibrations (default: user data)")
-    add_model_option(p)
-    add_settings_options(p)
+    options.add_model_option(p)
+    options.add_settings_options(p)
 
 
-@command("replay")
+@options.command("replay")
 def replay_command(args: argparse.Namespace) -> int:
     from monitor.app import recorded_replay, replay
     from monitor.storage import lock, profiles
 
-    settings = load_settings(args).settings
-    model_path = model(args)
+    settings = options.load_settings(args).settings
+    model_path = options.model(args)
     # A profile of the other mirroring is refused: its tilts would have the other sign.
     profile = profiles.load(args.profile, settings.camera.mirrored) if args.profile else None
     max_fps = settings.sampling.fps if args.fps is None else (args.fps or None)
@@ -164,19 +156,19 @@ def replay_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("calibrate")
+@options.command("calibrate")
 def calibrate_command(args: argparse.Namespace) -> int:
     from monitor.app import calibration
     from monitor.storage.store import Store
 
-    settings = load_settings(args).settings
+    settings = options.load_settings(args).settings
     seconds = args.seconds or settings.posture.calibrate_s
     # The history of calibrations (for the report) is opened first, so that a
     # database that cannot be written fails before the user sits still and
     # before a profile is saved.
     with Store.open(args.db) as store:
         profile, path = calibration.guided(
-            args.source, args.profile, model(args), seconds, args.start, args.countdown,
+            args.source, args.profile, options.model(args), seconds, args.start, args.countdown,
             mirrored=settings.camera.mirrored,
         )  # fmt: skip
         print(

@@ -143,7 +143,7 @@ def test_a_stretch_already_recorded_is_refused_before_the_analysis(short_video, 
 
     def replay_patched(patch: str, start: str) -> subprocess.CompletedProcess[str]:
         code = (
-            f"import sys; from monitor import cli, replay; {patch}; "
+            f"import sys; from monitor import cli; from monitor.app import replay; {patch}; "
             "sys.exit(cli.main(sys.argv[1:]))"
         )
         return subprocess.run(
@@ -162,7 +162,8 @@ def test_a_stretch_already_recorded_is_refused_before_the_analysis(short_video, 
         "choose another --start, or another --db\n"
     )
     # Without the early check, the exact one after the analysis says the same.
-    late = replay_patched("cli._refuse_recorded_early = lambda args: None", "2026-10-23T09:00:02")
+    skip_early = "from monitor.app import recorded_replay; recorded_replay.refuse_early = lambda *a: None"
+    late = replay_patched(skip_early, "2026-10-23T09:00:02")
     assert late.returncode == 1 and late.stderr.splitlines()[-1] == early.stderr.strip()
     assert "replay [" in late.stderr  # it did analyse
     # A stretch the database does not have goes on to the analysis.
