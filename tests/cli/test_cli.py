@@ -162,7 +162,9 @@ def test_a_stretch_already_recorded_is_refused_before_the_analysis(short_video, 
         "choose another --start, or another --db\n"
     )
     # Without the early check, the exact one after the analysis says the same.
-    skip_early = "from monitor.app import recorded_replay; recorded_replay.refuse_early = lambda *a: None"
+    skip_early = (
+        "from monitor.app import recorded_replay; recorded_replay.refuse_early = lambda *a: None"
+    )
     late = replay_patched(skip_early, "2026-10-23T09:00:02")
     assert late.returncode == 1 and late.stderr.splitlines()[-1] == early.stderr.strip()
     assert "replay [" in late.stderr  # it did analyse
