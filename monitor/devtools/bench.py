@@ -38,7 +38,7 @@ from typing import Any
 import cv2
 
 from monitor import settings as config
-from monitor.devtools.bench_process import live_once, memory_once, startup_once
+from monitor.devtools.process_meter import live_once, memory_once, startup_once
 
 STAGES = ("decode", "colour", "inference", "rest")
 

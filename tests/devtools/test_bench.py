@@ -11,7 +11,7 @@ import json
 import pytest
 from conftest import cli_env, run_cli
 
-from monitor.devtools.bench_process import memory_figures
+from monitor.devtools.process_meter import memory_figures
 
 SPREAD = {"min", "median", "max"}
 
