@@ -9,7 +9,6 @@ pure; reading and writing are the only I/O here.
 from __future__ import annotations
 
 import json
-import math
 import re
 import shlex
 from collections.abc import Sequence
@@ -21,11 +20,13 @@ from typing import Any
 import numpy as np
 
 from monitor import files, metrics, paths
+from monitor import profile_fields as F
 from monitor.errors import ProfileError
 from monitor.landmarks import Landmark as L
 from monitor.metrics import View
 from monitor.presence import shoulder_geometry
 from monitor.sample import PoseSample
+from monitor.steadiness import metric_table, robust_std, steadiest
 
 VERSION = 1
 DEFAULT_NAME = "default"  # the profile used when no --profile is given
@@ -79,16 +80,20 @@ class Profile:
     # an unmirrored feed's, so it fits only a run with the same camera.mirrored.
     mirrored: bool = False
     version: int = VERSION
+    # What the calibration kept, when it kept only part of the stretch (empty otherwise).
+    note: str = ""
 
     @property
     def seated(self) -> tuple[float, float]:
         return (self.shoulder_y_px, self.scale_px)
 
     def to_json(self) -> dict[str, Any]:
+        extra = {"note": self.note} if self.note else {}
         return {
             "version": self.version,
             "name": self.name,
             "created": self.created,
+            **extra,
             "view": self.view.value,
             "samples": self.samples,
             "camera": {
@@ -128,27 +133,27 @@ class Profile:
                 f"{VERSION}. {fix[0].upper()}{fix[1:]}"
             )
         try:
-            camera = _object(_field(data, "camera"), "camera")
+            camera = F.object(F.field(data, "camera"), "camera")
             baseline = {}
-            for key, entry in _object(_field(data, "baseline"), "baseline").items():
+            for key, entry in F.object(F.field(data, "baseline"), "baseline").items():
                 where = f"baseline.{key}"
-                entry = _object(entry, where)
+                entry = F.object(entry, where)
                 baseline[key] = Baseline(
-                    _number(_field(entry, "mean", where), f"{where}.mean"),
-                    _number(_field(entry, "std", where), f"{where}.std", lo=0.0),
+                    F.number(F.field(entry, "mean", where), f"{where}.mean"),
+                    F.number(F.field(entry, "std", where), f"{where}.std", lo=0.0),
                 )
             if not baseline:  # nothing to judge by: every posture would pass as good
-                raise _Invalid("baseline: no metrics")
+                raise F.Invalid("baseline: no metrics")
 
             def px(key: str, lo: float | None = None) -> float:
-                return _number(_field(camera, key, "camera"), f"camera.{key}", lo)
+                return F.number(F.field(camera, key, "camera"), f"camera.{key}", lo)
 
             def whole(key: str, lo: int) -> int:
-                return _whole(_field(camera, key, "camera"), f"camera.{key}", lo)
+                return F.whole(F.field(camera, key, "camera"), f"camera.{key}", lo)
 
             return cls(
-                name=_text(_field(data, "name"), "name"),
-                view=_view(_field(data, "view")),
+                name=F.text(F.field(data, "name"), "name"),
+                view=F.view(F.field(data, "view")),
                 baseline=baseline,
                 shoulder_y_px=px("shoulder_y_px"),
                 shoulder_width_px=px("shoulder_width_px", lo=1e-6),
@@ -158,11 +163,12 @@ class Profile:
                 frame_width=whole("frame_width", 1),
                 frame_height=whole("frame_height", 1),
                 # Absent in profiles from before camera.mirrored, all made unmirrored.
-                mirrored=_flag(camera.get("mirrored", False), "camera.mirrored"),
-                created=_text(data.get("created", ""), "created"),
-                samples=_whole(data.get("samples", 0), "samples", 0),
+                mirrored=F.flag(camera.get("mirrored", False), "camera.mirrored"),
+                created=F.text(data.get("created", ""), "created"),
+                samples=F.whole(data.get("samples", 0), "samples", 0),
+                note=F.text(data.get("note", ""), "note"),
             )
-        except _Invalid as exc:
+        except F.Invalid as exc:
             raise ProfileError(
                 f"{origin} is not a valid calibration profile: {exc}; {fix}"
             ) from None
@@ -175,97 +181,24 @@ def calibrate_command(name_or_path: str) -> str:
     return f"'posture-monitor calibrate --profile {shlex.quote(name_or_path)}'"
 
 
-# -- checking a profile file's fields: errors name the field and what it should be --------------
-
-
-class _Invalid(Exception):
-    """A field of a profile file is missing or wrong; the message says which and why."""
-
-
-def _kind(value: Any) -> str:
-    """A JSON value's type, as the user sees it in the file."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return f"the text {value[:20]!r}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _field(section: dict[str, Any], key: str, where: str = "") -> Any:
-    if key not in section:
-        raise _Invalid(f"'{where + '.' if where else ''}{key}' is missing")
-    return section[key]
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Invalid(f"'{where}' should be an object ({{...}}), got {_kind(value)}")
-    return value
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise _Invalid(f"'{where}' should be text, got {_kind(value)}")
-    return value
-
-
-def _view(value: Any) -> View:
-    views = ", ".join(repr(v.value) for v in View)
-    if not isinstance(value, str) or value not in {v.value for v in View}:
-        raise _Invalid(f"'view' should be one of {views}, got {_kind(value)}")
-    return View(value)
-
-
-def _flag(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(f"'{where}' should be true or false, got {_kind(value)}")
-    return value
-
-
-def _number(value: Any, where: str, lo: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Invalid(f"'{where}' should be a number, got {_kind(value)}")
-    try:
-        number = float(value)
-    except OverflowError:  # an integer of hundreds of digits
-        number = math.inf
-    if not math.isfinite(number):
-        raise _Invalid(f"'{where}' should be a finite number, got {number}")
-    if lo is not None and number < lo:
-        raise _Invalid(f"'{where}' should be at least {lo:g}, got {number:g}")
-    return number
-
-
-def _whole(value: Any, where: str, lo: int) -> int:
-    number = _number(value, where, lo)
-    if not number.is_integer():
-        raise _Invalid(f"'{where}' should be a whole number, got {number:g}")
-    return int(number)
-
-
-def _robust_std(values: np.ndarray) -> float:
-    """Standard deviation from the median absolute deviation (outlier-proof)."""
-    return float(1.4826 * np.median(np.abs(values - np.median(values))))
-
-
-def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> Profile:
+def build(
+    samples: Sequence[PoseSample], name: str, mirrored: bool = False, min_samples: int = MIN_SAMPLES
+) -> Profile:
     """A profile from calibration samples, or ProfileError saying what was wrong.
 
     `mirrored`: the samples came from a mirrored feed (camera.mirrored).
+    `min_samples`: fewer frames are refused (evaluation lowers it for sets of
+    two or three still photos).
     """
     if not samples:
         raise ProfileError("no frames to calibrate from")
-    if len(samples) < MIN_SAMPLES:
+    if len(samples) < min_samples:
         raise ProfileError(
-            f"too few frames to calibrate from: {len(samples)}, at least {MIN_SAMPLES} are "
+            f"too few frames to calibrate from: {len(samples)}, at least {min_samples} are "
             "needed; calibrate over a longer stretch"
         )
     present = [s for s in samples if s.present]
-    if len(present) < max(MIN_SAMPLES, MIN_PRESENT_SHARE * len(samples)):
+    if len(present) < max(min_samples, MIN_PRESENT_SHARE * len(samples)):
         raise ProfileError(
             f"a person was seen in {len(present)} of {len(samples)} frames: sit in view of the "
             "camera, face and both shoulders visible, and try again"
@@ -277,19 +210,24 @@ def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> P
     scale = float(np.median(geometry[:, 4]))  # the body scale, from metrics.anchor
     # Steadiness is judged on the nose, the most stable landmark in any view.
     nose = np.array([s.xy(L.NOSE) for s in present])
-    wander = max(_robust_std(nose[:, 0]), _robust_std(nose[:, 1])) / max(scale, 1e-6)
+    wander = max(robust_std(nose[:, 0]), robust_std(nose[:, 1])) / max(scale, 1e-6)
     if wander > MAX_WANDER:
         raise ProfileError(
             "you moved too much during calibration: sit still, supported and upright, and try again"
         )
     shoulder_y = float(np.median(geometry[:, 0]))
-    table: dict[str, list[float]] = {}
-    for s in present:
-        for key, value in metrics.compute(s, view, (shoulder_y, scale))[1].items():
-            table.setdefault(key, []).append(value)
-    needed = max(MIN_SAMPLES, len(present) // 2)
+    kept, note = steadiest(present, view, (shoulder_y, scale), min_samples)
+    if note:
+        present = kept
+        geometry = np.array(
+            [(*shoulder_geometry(s), *metrics.anchor(s, view)) for s in present]
+        )
+        scale = float(np.median(geometry[:, 4]))
+        shoulder_y = float(np.median(geometry[:, 0]))
+    table = metric_table(present, view, (shoulder_y, scale))
+    needed = max(min_samples, len(present) // 2)
     baseline = {
-        k: Baseline(float(np.median(v)), _robust_std(np.array(v)))
+        k: Baseline(float(np.median(v)), robust_std(np.array(v)))
         for k, v in table.items()
         if len(v) >= needed
     }
@@ -323,6 +261,7 @@ def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> P
         frame_height=present[0].height,
         samples=len(present),
         mirrored=mirrored,
+        note=note,
     )
 
 
