@@ -270,13 +270,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="score replays against hand labels",
         description="Replay each labelled clip (calibrating on its \"calibrate\" "
         "stretch, or else on the first seconds of its first segment labelled seated "
-        "in good posture) and score presence and posture. The clips are other "
+        "in good posture) and score presence and posture, and the still-photo sets; "
+        "print per clip and set, overall, and per person (the rows a leave-one-person-out "
+        "check compares). The clips are other "
         "people's recordings, so camera.mirrored does not apply to them.",
     )
     p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
     p.add_argument(
         "--labels", type=Path, default=paths.REPO.parent / "shared" / "data" / "labels.json",
         help="the labels file (default: the shared data beside this repository, %(default)s)",
+    )
+    p.add_argument(
+        "--stills", type=Path, default=None, metavar="JSON",
+        help="the still-photo labels (default: stills_labels.json beside --labels); "
+        "each set is calibrated on its listed photos and every other photo judged "
+        "alone. Scored, with the sets MANIFEST.md labels by name, when no clip is named "
+        "(or name a set's folder)",
     )
     p.add_argument("--fps", type=_fps, default=None, help="as for replay")
     p.add_argument("--json", type=_output, metavar="OUT", help="write the scores as JSON")

@@ -121,6 +121,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
             f"saved profile '{profile.name}' ({profile.view.value} view, {profile.samples} "
             f"samples, {len(profile.baseline)} metrics) to {path}"
         )
+        if profile.note:
+            print(f"note: {profile.note}")
         store.add_calibration(time.time(), profile)
     return 0
 
@@ -167,13 +169,17 @@ def bench_command(args: argparse.Namespace) -> int:
 
 @command("evaluate")
 def evaluate_command(args: argparse.Namespace) -> int:
-    from monitor import evaluate, replay
+    from monitor import evaluate, replay, stills
 
     labels = evaluate.load_labels(args.labels)
+    sets = stills.all_sets(args.labels.parent, args.stills) if not args.timeline else []
+    if args.clips:
+        sets = [s for s in sets if s.folder in args.clips]
     if args.timeline:
         timelines = [evaluate.load_timeline(path, labels) for path in args.timeline]
     else:
-        names = args.clips or list(labels)
+        names = [c for c in args.clips if c not in {s.folder for s in sets}]
+        names = names if args.clips else list(labels)
         unknown = [n for n in names if n not in labels]
         if unknown:
             raise MonitorError(f"no labels for {', '.join(unknown)} in {args.labels}")
@@ -208,9 +214,25 @@ def evaluate_command(args: argparse.Namespace) -> int:
         total_posture.merge(posture)
         rows.append((name, presence, posture))
         results[name] = {"presence": presence.to_json(), "posture": posture.to_json()}
+    for still_set in sets:
+        samples = stills.estimate_set(still_set, args.labels.parent, _model(args))
+        result = stills.score_set(still_set, samples, settings)
+        if result.note:
+            print(f"{still_set.folder}: {result.note}", file=sys.stderr)
+        total_presence.merge(result.presence)
+        total_posture.merge(result.posture)
+        rows.append((still_set.folder, result.presence, result.posture))
+        results[still_set.folder] = {
+            "presence": result.presence.to_json(), "posture": result.posture.to_json()
+        }
+    people = evaluate.by_person(rows, stills.person)
+    results["by_person"] = {who: post.to_json() for who, (_, post) in people.items()}
     rows.append(("all", total_presence, total_posture))
     results["all"] = {"presence": total_presence.to_json(), "posture": total_posture.to_json()}
     print(evaluate.table(rows))
+    if len(people) > 1:
+        print()
+        print(evaluate.table([(f"person {who}", *scores) for who, scores in people.items()]))
     if args.json:
         files.write_text(args.json, json.dumps(results, indent=1) + "\n")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,19 @@ def score(timeline: dict[str, Any], clip: dict[str, Any]) -> tuple[Score, Score]
         if len(postures) == 1:
             posture.add(postures.pop(), sat)
     return presence, posture
+
+
+def by_person(
+    rows: list[tuple[str, Score, Score]], person: Callable[[str], str]
+) -> dict[str, tuple[Score, Score]]:
+    """The rows' (presence, posture) scores merged per person (`person` names
+    who a clip or set shows): what a leave-one-person-out check holds out."""
+    people: dict[str, tuple[Score, Score]] = {}
+    for name, presence, posture in rows:
+        merged = people.setdefault(person(name), (Score(), Score()))
+        merged[0].merge(presence)
+        merged[1].merge(posture)
+    return dict(sorted(people.items()))
 
 
 def percent(value: float | None) -> str:

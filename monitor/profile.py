@@ -216,6 +216,25 @@ def build(
             "you moved too much during calibration: sit still, supported and upright, and try again"
         )
     shoulder_y = float(np.median(geometry[:, 0]))
+    # Gross movement over the whole stretch (standing up, shifting) is refused
+    # before looking for a steady half: it is no posture to keep half of.
+    spread = {
+        k: robust_std(np.array(v))
+        for k, v in metric_table(present, view, (shoulder_y, scale)).items()
+        if len(v) >= max(min_samples, len(present) // 2)
+    }
+    unsteady = {
+        k: spread[k] / limit
+        for k, limit in MAX_SPREAD.items()
+        if k in spread and spread[k] > limit
+    }
+    if unsteady:
+        worst = max(unsteady, key=unsteady.__getitem__)
+        raise ProfileError(
+            f"your posture changed too much during calibration ({worst} spread "
+            f"{spread[worst]:.3g}, more than {MAX_SPREAD[worst]:g}: no drift would ever "
+            "be noticed): stay seated and still, supported and upright, and try again"
+        )
     kept, note = steadiest(present, view, (shoulder_y, scale), min_samples)
     if note:
         present = kept
@@ -235,18 +254,6 @@ def build(
         raise ProfileError(
             "the landmarks needed for posture were not visible: check the lighting "
             "and that your head and shoulders are in the picture"
-        )
-    unsteady = {
-        k: baseline[k].std / limit
-        for k, limit in MAX_SPREAD.items()
-        if k in baseline and baseline[k].std > limit
-    }
-    if unsteady:
-        worst = max(unsteady, key=unsteady.__getitem__)
-        raise ProfileError(
-            f"your posture changed too much during calibration ({worst} spread "
-            f"{baseline[worst].std:.3g}, more than {MAX_SPREAD[worst]:g}: no drift would ever "
-            "be noticed): stay seated and still, supported and upright, and try again"
         )
     return Profile(
         name=name,

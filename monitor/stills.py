@@ -74,6 +74,14 @@ def _set(entry: dict[str, Any]) -> StillSet:
     return StillSet(entry["folder"], tuple(entry["calibrate"]), photos)
 
 
+def all_sets(data: Path, labels: Path | None = None) -> list[StillSet]:
+    """The sets of `labels` (default: data/stills_labels.json, if there) and
+    the sets MANIFEST.md labels by name."""
+    path = labels or data / "stills_labels.json"
+    found = load_sets(path) if labels is not None or path.exists() else []
+    return found + manifest_sets(data)
+
+
 def manifest_sets(data: Path) -> list[StillSet]:
     """nvinayvarma and vincent_neck_pose as sets, labelled as MANIFEST.md says.
 

@@ -47,6 +47,8 @@ def test_build_from_side_samples():
         "neck_incl_deg",
         "head_forward",
         "head_level",
+        "trunk_len",
+        "head_rise",
     }
     assert profile.baseline["trunk_incl_deg"].mean == pytest.approx(0.0, abs=1e-3)
     assert profile.baseline["trunk_thigh_deg"].mean == pytest.approx(90.0, abs=1e-3)
@@ -538,7 +540,7 @@ def test_examples_judge_the_photos_they_came_from():
     }
     for name, step in judged.items():
         if name.startswith("hunchback"):
-            assert "slouch" in step.issues, name
+            assert "slump" in step.issues, name
         if name.startswith("straight"):
             assert step.state is PostureState.GOOD, name
     for sample in estimated("stills/vincent_neck_pose/case1", None).samples:
