@@ -120,6 +120,8 @@ def offer_calibration(source: str, name: str, model: Path, settings: Settings) -
         source, name, model, settings.posture.calibrate_s, mirrored=settings.camera.mirrored
     )
     print(f"saved profile to {path}")
+    if profile.note:
+        print(f"note: {profile.note}")
     return profile
 
 

@@ -52,13 +52,22 @@ def add_parsers(sub: options.Subparsers) -> None:
         help="score replays against hand labels",
         description="Replay each labelled clip (calibrating on its \"calibrate\" "
         "stretch, or else on the first seconds of its first segment labelled seated "
-        "in good posture) and score presence and posture. The clips are other "
+        "in good posture) and score presence and posture, and the still-photo sets; "
+        "print per clip and set, overall, and per person (the rows a leave-one-person-out "
+        "check compares). The clips are other "
         "people's recordings, so camera.mirrored does not apply to them.",
     )
     p.add_argument("clips", nargs="*", help="clip files as named in the labels (default: all)")
     p.add_argument(
         "--labels", type=Path, default=paths.REPO.parent / "shared" / "data" / "labels.json",
         help="the labels file (default: the shared data beside this repository, %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
+        "--stills", type=Path, default=None, metavar="JSON",
+        help="the still-photo labels (default: stills_labels.json beside --labels); "
+        "each set is calibrated on its listed photos and every other photo judged "
+        "alone. Scored, with the sets MANIFEST.md labels by name, when no clip is named "
+        "(or name a set's folder)",
     )  # fmt: skip
     p.add_argument("--fps", type=options.fps, default=None, help="as for replay")
     p.add_argument("--json", type=options.output, metavar="OUT", help="write the scores as JSON")
@@ -90,23 +99,30 @@ def bench_command(args: argparse.Namespace) -> int:
 
 @options.command("evaluate")
 def evaluate_command(args: argparse.Namespace) -> int:
-    from monitor.devtools import evaluate
+    from monitor.devtools import evaluate, stills
 
     labels = evaluate.load_labels(args.labels)
+    sets = stills.all_sets(args.labels.parent, args.stills) if not args.timeline else []
+    if args.clips:
+        sets = [s for s in sets if s.folder in args.clips]
     if args.timeline:
         timelines = [evaluate.load_timeline(path, labels) for path in args.timeline]
     else:
-        names = args.clips or list(labels)
+        names = [c for c in args.clips if c not in {s.folder for s in sets}]
+        names = names if args.clips else list(labels)
         unknown = [n for n in names if n not in labels]
         if unknown:
             raise MonitorError(f"no labels for {', '.join(unknown)} in {args.labels}")
         timelines = [(name, None) for name in names]
     settings = options.load_settings(args).settings
     max_fps = settings.sampling.fps if args.fps is None else (args.fps or None)
-    rows, results = evaluate.evaluate_clips(
-        args.labels, labels, timelines, options.model(args), max_fps, settings
+    rows, results, people = evaluate.evaluate_all(
+        args.labels, labels, timelines, sets, options.model(args), max_fps, settings
     )
     print(evaluate.table(rows))
+    if len(people) > 1:
+        print()
+        print(evaluate.table([(f"person {who}", *scores) for who, scores in people.items()]))
     if args.json:
         files.write_text(args.json, json.dumps(results, indent=1) + "\n")
     return 0

@@ -175,5 +175,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
             f"saved profile '{profile.name}' ({profile.view.value} view, {profile.samples} "
             f"samples, {len(profile.baseline)} metrics) to {path}"
         )
+        if profile.note:
+            print(f"note: {profile.note}")
         store.add_calibration(time.time(), profile)
     return 0

@@ -24,6 +24,15 @@ from monitor.core.sample import PoseSample
 # the camera, under 1 in profile (measured on the recordings in shared/data).
 SIDE_MAX_RATIO = 1.2
 MIN_VIS = 0.5
+# The thigh is the body length the side view's trunk and head are measured
+# in; a knee swung towards or away from the camera foreshortens it, so a
+# thigh shorter than this share of the trunk (or over 1/share times it) is
+# not trusted as a ruler (real seated thighs: 0.8-1.1 trunks on the clips).
+MIN_THIGH_SHARE = 0.5
+# Head roll is read from the eye line only while the head faces the camera
+# within this much yaw (nose off the eyes' midpoint, in eye distances: about
+# 0.25 per 15° of turn); a turned head's eye line slopes with its pitch.
+MAX_ROLL_YAW = 0.4
 
 
 class View(str, Enum):
@@ -95,6 +104,26 @@ def head_level(sample: PoseSample, seated: tuple[float, float]) -> float | None:
     return float((shoulder_y - sample.xy(L.NOSE)[1]) / scale)
 
 
+def body_lengths(sample: PoseSample, shoulder: L, hip: L, knee: L) -> dict[str, float]:
+    """The side view's spine signs, in thigh lengths (so neither where the
+    person sits nor how far matters): `trunk_len`, shoulder to hip, and
+    `head_rise`, the nose's height above the hip. A slump flexes the spine,
+    so both shrink; a lean with a straight back keeps `trunk_len` and lowers
+    `head_rise` only by the cosine of the lean (6 % at 20°). Absent unless
+    hip and knee are visible and the thigh is a plausible ruler."""
+    if not (sample.visible(hip, MIN_VIS) and sample.visible(knee, MIN_VIS)):
+        return {}
+    hip_xy = sample.xy(hip)
+    thigh = float(np.linalg.norm(sample.xy(knee) - hip_xy))
+    trunk = float(np.linalg.norm(sample.xy(shoulder) - hip_xy))
+    if thigh < 1e-6 or not MIN_THIGH_SHARE <= thigh / max(trunk, 1e-6) <= 1 / MIN_THIGH_SHARE:
+        return {}
+    out = {"trunk_len": trunk / thigh}
+    if sample.visible(L.NOSE, MIN_VIS):
+        out["head_rise"] = float(hip_xy[1] - sample.xy(L.NOSE)[1]) / thigh
+    return out
+
+
 def side_metrics(sample: PoseSample, seated: tuple[float, float] | None = None) -> dict[str, float]:
     ear, shoulder, hip, knee = _near_side(sample)
     out: dict[str, float] = {}
@@ -118,6 +147,39 @@ def side_metrics(sample: PoseSample, seated: tuple[float, float] | None = None) 
         thigh = float(np.linalg.norm(knee_xy - hip_xy))
         if sample.visible(knee, MIN_VIS) and trunk > 1e-6 and thigh > 1e-6:
             out["trunk_thigh_deg"] = _angle_at(sh_xy, hip_xy, knee_xy)
+        out.update(body_lengths(sample, shoulder, hip, knee))
+    return out
+
+
+def head_pose(sample: PoseSample) -> dict[str, float]:
+    """Facing the camera: the head's yaw, pitch and roll from the face alone.
+
+    `head_yaw`: the nose off the eyes' midpoint, in eye distances (0 facing
+    the camera, about 0.25 per 15° of turn). `head_pitch`: how far the ears'
+    midpoint sits below the eyes', in eye-to-mouth distances; the eyes lie in
+    front of the ears, so it rises as the chin comes up (neck extension) and
+    falls as it drops (flexion). Vertical offsets over a vertical face length:
+    it changes neither with turning the head nor with the distance.
+    `head_roll_deg`: the eye line's slope, positive when the person's left is
+    lower, only while yaw is under MAX_ROLL_YAW.
+    """
+    needed = (L.LEFT_EYE, L.RIGHT_EYE, L.MOUTH_LEFT, L.MOUTH_RIGHT, L.NOSE)
+    if not all(sample.visible(lm, MIN_VIS) for lm in needed):
+        return {}
+    le, re = sample.xy(L.LEFT_EYE), sample.xy(L.RIGHT_EYE)
+    eyes = (le + re) / 2
+    mouth = (sample.xy(L.MOUTH_LEFT) + sample.xy(L.MOUTH_RIGHT)) / 2
+    face = float(np.linalg.norm(mouth - eyes))
+    between = float(np.linalg.norm(le - re))
+    if face < 1e-6 or between < 1e-6:
+        return {}
+    yaw = float((sample.xy(L.NOSE)[0] - eyes[0]) / between)
+    out = {"head_yaw": yaw}
+    if sample.visible(L.LEFT_EAR, MIN_VIS) and sample.visible(L.RIGHT_EAR, MIN_VIS):
+        ears = (sample.xy(L.LEFT_EAR) + sample.xy(L.RIGHT_EAR)) / 2
+        out["head_pitch"] = float((ears[1] - eyes[1]) / face)
+    if abs(yaw) <= MAX_ROLL_YAW:
+        out["head_roll_deg"] = _tilt(sample, L.LEFT_EYE, L.RIGHT_EYE)
     return out
 
 
@@ -146,6 +208,13 @@ def front_metrics(
             # the shoulders come with it (which face_scale cannot see). Turning
             # the head only narrows the ears, so a glance aside never adds to it.
             out["face_size"] = ears / seated[1]
+    out.update(head_pose(sample))
+    if seated is not None and seated[1] > 1e-6:
+        # A slump lowers the whole upper body in the picture: the shoulder
+        # line's height against the calibrated one, in calibrated body scales
+        # (it falls as the user sinks; a camera moved is told apart by the
+        # anchor check, which compares the same line's position and size).
+        out["shoulder_level"] = float((seated[0] - mid_y) / seated[1])
     hips_seen = sample.visible(L.LEFT_HIP, MIN_VIS) and sample.visible(L.RIGHT_HIP, MIN_VIS)
     if hips_seen and sample.world is not None:
         w = sample.world

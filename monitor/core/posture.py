@@ -30,12 +30,15 @@ RECALIBRATE = "recalibrate?"
 
 @dataclass(frozen=True)
 class Rule:
-    """A metric drifting one way means an issue. `min_delta` is in the metric's units.
+    """A metric drifting one way means an issue. `min_delta` is in the metric's units
+    (for a metric in RELATIVE, a share of its baseline: 0.1 is 10 %).
 
     A rule with `fallback_for` is a weaker, indirect sign of the issue, judged
-    only while that direct metric is not measured. A rule `confirmed_by`
-    (metric, least) holds only while that metric has also moved the same way
-    by at least `least`.
+    only while that direct metric is not measured. A rule with `legacy_for`
+    stands in for a newer metric in profiles calibrated before it (no
+    baseline for it). A rule `confirmed_by` (metric, least) holds only while
+    that metric has also moved by at least `least`, the same way or, with
+    `confirm_sign`, that way.
     """
 
     metric: str
@@ -44,70 +47,121 @@ class Rule:
     min_delta: float
     fallback_for: str | None = None
     confirmed_by: tuple[str, float] | None = None
+    legacy_for: str | None = None
+    confirm_sign: int | None = None
 
 
-RULES = {
-    View.SIDE: (
-        Rule("trunk_incl_deg", +1, "slouch", 10.0),
-        Rule("trunk_incl_deg", -1, "recline", 10.0),
-        Rule("trunk_thigh_deg", -1, "slouch", 10.0),
-        Rule("trunk_thigh_deg", +1, "recline", 12.0),
-        Rule("neck_incl_deg", +1, "forward_head", 12.0),
-        Rule("head_forward", +1, "forward_head", 0.12),
-        # A slump seen without the hips (the trunk rules' landmarks), where
-        # the neck's calibration spread (15-19° on the clips) keeps
-        # neck_incl_deg from firing. With the hips in view the trunk angles
-        # measure the slump directly, and a look down at the hands must not
-        # count. 0.2 body scales: on both side clips (two people) under 19
-        # camera transforms, upright frames dropped 0.05-0.18 at their 90th
-        # percentile (gestures and settling included), slumped frames 0.22-0.42
-        # at their median; calibration spreads of 0.04-0.15 raise it further
-        # through enter_z for a restless calibration.
-        Rule("head_level", -1, "slouch", 0.2, fallback_for="trunk_incl_deg"),
-    ),
-    View.FRONT: (
-        Rule("head_height", -1, "head_down", 0.12),
-        Rule("ear_height", -1, "head_down", 0.12),
-        Rule("face_scale", +1, "forward_head", 0.06),
-        # Leaning in: the face nearer the camera by 0.07 calibrated body scales
-        # (ears are 0.34-0.39 scales apart at calibration on the front clips
-        # and stills, so about a fifth more face: the head some 10 cm nearer a
-        # laptop), and nearer than the shoulders. A face that grows with the
-        # shoulders alike is the camera moved nearer, or the user sitting
-        # forward upright: no drift. The ears sit higher on a lean from the
-        # hips than the shoulders, so they come further: at 60 cm, the 8° lean
-        # that brings them 10 cm nearer brings the shoulders 7 cm, and
-        # face_scale rises 0.02, so the rule asks 0.015 of it. deepa_interview's
-        # lean adds 0.10-0.14 face_size and 0.026-0.049 face_scale; the graded
-        # neck stills at the limit of acceptable add at most 0.02 face_size.
-        Rule("face_size", +1, "lean_in", 0.07, confirmed_by=("face_scale", 0.015)),
-        Rule("shoulder_tilt_deg", +1, "lean_left", 7.0),
-        Rule("shoulder_tilt_deg", -1, "lean_right", 7.0),
-        Rule("head_tilt_deg", +1, "head_tilt", 12.0),
-        Rule("head_tilt_deg", -1, "head_tilt", 12.0),
-        Rule("trunk_flex_deg", +1, "slouch", 12.0),
-        Rule("trunk_flex_deg", -1, "recline", 12.0),
-    ),
+# Lengths measured in the person's own body lengths: their size differs from
+# person to person, so they are judged as a share of the calibrated value.
+RELATIVE = frozenset({"head_rise", "trunk_len"})
+
+
+# The thresholds `monitor.tuning` chooses by leave-one-person-out over the
+# labelled sets (calibration/README.md gives the figures); the rules below
+# read them from here, so the tuning can try others.
+THRESHOLDS = {
+    # side: a slump flexes the spine, so the head sinks towards the hips
+    # (head_rise, in thigh lengths, relative to calibration); a forward trunk
+    # counts only with that sinking, since a straight-backed lean forward
+    # (sitting upright off the backrest) lowers the head by the lean's
+    # cosine only (6 % at 20°).
+    "slump_head_rise": 0.2,
+    "slump_lean_confirm": 0.08,
+    "chin_up_pitch": 0.04,
+    "chin_up_rise": 0.02,
+    "head_roll_deg": 8.0,
 }
+
+
+def build_rules(th: dict[str, float]) -> dict[View, tuple[Rule, ...]]:
+    """The rules of each view with the thresholds `th` (keys of THRESHOLDS)."""
+    return {
+        View.SIDE: (
+            Rule("trunk_incl_deg", +1, "slump", 10.0,
+                 confirmed_by=("head_rise", th["slump_lean_confirm"]), confirm_sign=-1),
+            Rule("head_rise", -1, "slump", th["slump_head_rise"]),
+            Rule("trunk_incl_deg", -1, "recline", 10.0),
+            Rule("trunk_thigh_deg", -1, "slump", 10.0),
+            Rule("trunk_thigh_deg", +1, "recline", 12.0),
+            Rule("neck_incl_deg", +1, "forward_head", 12.0),
+            Rule("head_forward", +1, "forward_head", 0.12),
+            # A slump seen without the hips (the trunk rules' landmarks), where
+            # the neck's calibration spread (15-19° on the clips) keeps
+            # neck_incl_deg from firing. With the hips in view the trunk angles
+            # measure the slump directly, and a look down at the hands must not
+            # count. 0.2 body scales: on both side clips (two people) under 19
+            # camera transforms, upright frames dropped 0.05-0.18 at their 90th
+            # percentile (gestures and settling included), slumped frames 0.22-0.42
+            # at their median; calibration spreads of 0.04-0.15 raise it further
+            # through enter_z for a restless calibration.
+            Rule("head_level", -1, "slump", 0.2, fallback_for="trunk_incl_deg"),
+        ),
+        View.FRONT: (
+            Rule("head_height", -1, "head_down", 0.12),
+            Rule("ear_height", -1, "head_down", 0.12),
+            Rule("face_scale", +1, "forward_head", 0.06),
+            # Leaning in: the face nearer the camera by 0.07 calibrated body scales
+            # (ears are 0.34-0.39 scales apart at calibration on the front clips
+            # and stills, so about a fifth more face: the head some 10 cm nearer a
+            # laptop), and nearer than the shoulders. A face that grows with the
+            # shoulders alike is the camera moved nearer, or the user sitting
+            # forward upright: no drift. The ears sit higher on a lean from the
+            # hips than the shoulders, so they come further: at 60 cm, the 8° lean
+            # that brings them 10 cm nearer brings the shoulders 7 cm, and
+            # face_scale rises 0.02, so the rule asks 0.015 of it. deepa_interview's
+            # lean adds 0.10-0.14 face_size and 0.026-0.049 face_scale; the graded
+            # neck stills at the limit of acceptable add at most 0.02 face_size.
+            Rule("face_size", +1, "lean_in", 0.07, confirmed_by=("face_scale", 0.015)),
+            # A slump lowers the shoulders in the picture and the head with them.
+            Rule("shoulder_level", -1, "slump", 0.25, confirmed_by=("head_height", 0.06)),
+            # Chin up (neck extension): the face turns up, so the eyes rise over
+            # the ears, and the nose rises over the shoulders with it.
+            Rule("head_pitch", +1, "chin_up", th["chin_up_pitch"],
+                 confirmed_by=("head_height", th["chin_up_rise"])),
+            Rule("head_pitch", -1, "head_down", 0.25),
+            Rule("shoulder_tilt_deg", +1, "lean_left", 7.0),
+            Rule("shoulder_tilt_deg", -1, "lean_right", 7.0),
+            Rule("head_roll_deg", +1, "head_tilt", th["head_roll_deg"]),
+            Rule("head_roll_deg", -1, "head_tilt", th["head_roll_deg"]),
+            Rule("head_tilt_deg", +1, "head_tilt", 12.0, legacy_for="head_roll_deg"),
+            Rule("head_tilt_deg", -1, "head_tilt", 12.0, legacy_for="head_roll_deg"),
+            Rule("trunk_flex_deg", +1, "slump", 12.0),
+            Rule("trunk_flex_deg", -1, "recline", 12.0),
+        ),
+    }
+
+
+RULES = build_rules(THRESHOLDS)
+
+# Issue names recorded before they were renamed: a database or timeline
+# written then says "slouch" where this monitor says "slump".
+OLD_NAMES = {"slouch": "slump"}
 
 # What an alert calls each issue, and what to do about it.
 ADVICE = {
-    "slouch": (
-        "Slouching",
-        "Sit back against the backrest; a rolled-up towel behind the lower back keeps its curve.",
+    "slump": (
+        "Slumping",
+        "Sit back against the backrest with your lower back supported; a rolled towel "
+        "behind the lower back keeps its curve.",
     ),
     "recline": (
-        "Reclining",
-        "Bring your hips back in the seat and sit upright against the backrest.",
+        "Slumped back on the seat",
+        "Bring your hips to the back of the seat and sit upright against the backrest, "
+        "lower back supported (a rolled towel behind it helps).",
     ),
     "forward_head": ("Head forward", "Chin back: draw your head back over your shoulders."),
     "lean_in": (
         "Leaning in to the screen",
-        "Sit back against the backrest; if you lean in to read, enlarge the text.",
+        "Sit back against the backrest; if you lean in to read, enlarge the text or bring "
+        "the screen nearer.",
     ),
     "head_down": (
         "Head down",
         "Raise your screen to eye level and lift your head, chin slightly tucked.",
+    ),
+    "chin_up": (
+        "Chin up",
+        "Chin back and slightly down; lower the screen so its top is at eye level.",
     ),
     "lean_left": ("Leaning left", "Sit evenly on both sit bones."),
     "lean_right": ("Leaning right", "Sit evenly on both sit bones."),
@@ -137,9 +191,15 @@ class PostureStep:
 
 
 class PostureMonitor:
-    def __init__(self, settings: PostureSettings, profile: Profile | None) -> None:
+    def __init__(
+        self,
+        settings: PostureSettings,
+        profile: Profile | None,
+        rules: dict[View, tuple[Rule, ...]] | None = None,
+    ) -> None:
         self.settings = settings
         self.profile = profile
+        self.rules = RULES if rules is None else rules
         # (t, metrics, anchor, view seen) over the smoothing window
         self._recent: deque[tuple[float, dict[str, float], tuple[float, float, float], View]] = (
             deque()
@@ -231,27 +291,38 @@ class PostureMonitor:
         assert self.profile is not None
         s = self.settings
         issues: list[str] = []
-        for rule in RULES[self.profile.view]:
-            base = self.profile.baseline.get(rule.metric)
+        baseline = self.profile.baseline
+        for rule in self.rules[self.profile.view]:
+            base = baseline.get(rule.metric)
             if base is None or rule.metric not in smooth or rule.fallback_for in smooth:
                 continue
+            if rule.legacy_for is not None and rule.legacy_for in baseline:
+                continue
             relax = s.exit_ratio if rule.issue in self._active else 1.0
-            threshold = max(s.enter_z * base.std, rule.min_delta) * relax
+            spread = s.enter_z * base.std
+            if rule.metric in RELATIVE:
+                spread /= max(abs(base.mean), 1e-6)
+            threshold = max(spread, rule.min_delta) * relax
             if rule.issue in issues or self._moved(rule.metric, rule.sign, smooth) < threshold:
                 continue
             if rule.confirmed_by is not None:
                 metric, least = rule.confirmed_by
-                if self._moved(metric, rule.sign, smooth) < least * relax:
+                sign = rule.sign if rule.confirm_sign is None else rule.confirm_sign
+                if self._moved(metric, sign, smooth) < least * relax:
                     continue
             issues.append(rule.issue)
         self._active = set(issues)
         return tuple(issues)
 
     def _moved(self, metric: str, sign: int, smooth: dict[str, float]) -> float:
-        """How far a metric moved from its baseline in the `sign` direction (-inf unmeasured)."""
+        """How far a metric moved from its baseline in the `sign` direction
+        (a share of the baseline for one in RELATIVE; -inf unmeasured)."""
         assert self.profile is not None
         base = self.profile.baseline.get(metric)
-        return sign * (smooth[metric] - base.mean) if base and metric in smooth else -np.inf
+        if base is None or metric not in smooth:
+            return -np.inf
+        moved = sign * (smooth[metric] - base.mean)
+        return moved / max(abs(base.mean), 1e-6) if metric in RELATIVE else moved
 
     def _alerts(self, t: float, issues: tuple[str, ...]) -> list[Alert]:
         if not issues:

@@ -9,7 +9,6 @@ checking a parsed file are pure; the files themselves are
 
 from __future__ import annotations
 
-import math
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from monitor.core import metrics
+from monitor.core import profile_fields as F
 from monitor.core.landmarks import Landmark as L
 from monitor.core.metrics import View
 from monitor.core.presence import shoulder_geometry
 from monitor.core.sample import PoseSample
+from monitor.core.steadiness import metric_table, robust_std, steadiest
 from monitor.errors import ProfileError
 
 VERSION = 1
@@ -76,16 +77,20 @@ class Profile:
     # an unmirrored feed's, so it fits only a run with the same camera.mirrored.
     mirrored: bool = False
     version: int = VERSION
+    # What the calibration kept, when it kept only part of the stretch (empty otherwise).
+    note: str = ""
 
     @property
     def seated(self) -> tuple[float, float]:
         return (self.shoulder_y_px, self.scale_px)
 
     def to_json(self) -> dict[str, Any]:
+        extra = {"note": self.note} if self.note else {}
         return {
             "version": self.version,
             "name": self.name,
             "created": self.created,
+            **extra,
             "view": self.view.value,
             "samples": self.samples,
             "camera": {
@@ -125,27 +130,27 @@ class Profile:
                 f"{VERSION}. {fix[0].upper()}{fix[1:]}"
             )
         try:
-            camera = _object(_field(data, "camera"), "camera")
+            camera = F.object(F.field(data, "camera"), "camera")
             baseline = {}
-            for key, entry in _object(_field(data, "baseline"), "baseline").items():
+            for key, entry in F.object(F.field(data, "baseline"), "baseline").items():
                 where = f"baseline.{key}"
-                entry = _object(entry, where)
+                entry = F.object(entry, where)
                 baseline[key] = Baseline(
-                    _number(_field(entry, "mean", where), f"{where}.mean"),
-                    _number(_field(entry, "std", where), f"{where}.std", lo=0.0),
+                    F.number(F.field(entry, "mean", where), f"{where}.mean"),
+                    F.number(F.field(entry, "std", where), f"{where}.std", lo=0.0),
                 )
             if not baseline:  # nothing to judge by: every posture would pass as good
-                raise _Invalid("baseline: no metrics")
+                raise F.Invalid("baseline: no metrics")
 
             def px(key: str, lo: float | None = None) -> float:
-                return _number(_field(camera, key, "camera"), f"camera.{key}", lo)
+                return F.number(F.field(camera, key, "camera"), f"camera.{key}", lo)
 
             def whole(key: str, lo: int) -> int:
-                return _whole(_field(camera, key, "camera"), f"camera.{key}", lo)
+                return F.whole(F.field(camera, key, "camera"), f"camera.{key}", lo)
 
             return cls(
-                name=_text(_field(data, "name"), "name"),
-                view=_view(_field(data, "view")),
+                name=F.text(F.field(data, "name"), "name"),
+                view=F.view(F.field(data, "view")),
                 baseline=baseline,
                 shoulder_y_px=px("shoulder_y_px"),
                 shoulder_width_px=px("shoulder_width_px", lo=1e-6),
@@ -155,11 +160,12 @@ class Profile:
                 frame_width=whole("frame_width", 1),
                 frame_height=whole("frame_height", 1),
                 # Absent in profiles from before camera.mirrored, all made unmirrored.
-                mirrored=_flag(camera.get("mirrored", False), "camera.mirrored"),
-                created=_text(data.get("created", ""), "created"),
-                samples=_whole(data.get("samples", 0), "samples", 0),
+                mirrored=F.flag(camera.get("mirrored", False), "camera.mirrored"),
+                created=F.text(data.get("created", ""), "created"),
+                samples=F.whole(data.get("samples", 0), "samples", 0),
+                note=F.text(data.get("note", ""), "note"),
             )
-        except _Invalid as exc:
+        except F.Invalid as exc:
             raise ProfileError(
                 f"{origin} is not a valid calibration profile: {exc}; {fix}"
             ) from None
@@ -172,97 +178,24 @@ def calibrate_command(name_or_path: str) -> str:
     return f"'posture-monitor calibrate --profile {shlex.quote(name_or_path)}'"
 
 
-# -- checking a profile file's fields: errors name the field and what it should be --------------
-
-
-class _Invalid(Exception):
-    """A field of a profile file is missing or wrong; the message says which and why."""
-
-
-def _kind(value: Any) -> str:
-    """A JSON value's type, as the user sees it in the file."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return f"the text {value[:20]!r}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _field(section: dict[str, Any], key: str, where: str = "") -> Any:
-    if key not in section:
-        raise _Invalid(f"'{where + '.' if where else ''}{key}' is missing")
-    return section[key]
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Invalid(f"'{where}' should be an object ({{...}}), got {_kind(value)}")
-    return value
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise _Invalid(f"'{where}' should be text, got {_kind(value)}")
-    return value
-
-
-def _view(value: Any) -> View:
-    views = ", ".join(repr(v.value) for v in View)
-    if not isinstance(value, str) or value not in {v.value for v in View}:
-        raise _Invalid(f"'view' should be one of {views}, got {_kind(value)}")
-    return View(value)
-
-
-def _flag(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(f"'{where}' should be true or false, got {_kind(value)}")
-    return value
-
-
-def _number(value: Any, where: str, lo: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Invalid(f"'{where}' should be a number, got {_kind(value)}")
-    try:
-        number = float(value)
-    except OverflowError:  # an integer of hundreds of digits
-        number = math.inf
-    if not math.isfinite(number):
-        raise _Invalid(f"'{where}' should be a finite number, got {number}")
-    if lo is not None and number < lo:
-        raise _Invalid(f"'{where}' should be at least {lo:g}, got {number:g}")
-    return number
-
-
-def _whole(value: Any, where: str, lo: int) -> int:
-    number = _number(value, where, lo)
-    if not number.is_integer():
-        raise _Invalid(f"'{where}' should be a whole number, got {number:g}")
-    return int(number)
-
-
-def _robust_std(values: np.ndarray) -> float:
-    """Standard deviation from the median absolute deviation (outlier-proof)."""
-    return float(1.4826 * np.median(np.abs(values - np.median(values))))
-
-
-def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> Profile:
+def build(
+    samples: Sequence[PoseSample], name: str, mirrored: bool = False, min_samples: int = MIN_SAMPLES
+) -> Profile:
     """A profile from calibration samples, or ProfileError saying what was wrong.
 
     `mirrored`: the samples came from a mirrored feed (camera.mirrored).
+    `min_samples`: fewer frames are refused (evaluation lowers it for sets of
+    two or three still photos).
     """
     if not samples:
         raise ProfileError("no frames to calibrate from")
-    if len(samples) < MIN_SAMPLES:
+    if len(samples) < min_samples:
         raise ProfileError(
-            f"too few frames to calibrate from: {len(samples)}, at least {MIN_SAMPLES} are "
+            f"too few frames to calibrate from: {len(samples)}, at least {min_samples} are "
             "needed; calibrate over a longer stretch"
         )
     present = [s for s in samples if s.present]
-    if len(present) < max(MIN_SAMPLES, MIN_PRESENT_SHARE * len(samples)):
+    if len(present) < max(min_samples, MIN_PRESENT_SHARE * len(samples)):
         raise ProfileError(
             f"a person was seen in {len(present)} of {len(samples)} frames: sit in view of the "
             "camera, face and both shoulders visible, and try again"
@@ -274,19 +207,43 @@ def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> P
     scale = float(np.median(geometry[:, 4]))  # the body scale, from metrics.anchor
     # Steadiness is judged on the nose, the most stable landmark in any view.
     nose = np.array([s.xy(L.NOSE) for s in present])
-    wander = max(_robust_std(nose[:, 0]), _robust_std(nose[:, 1])) / max(scale, 1e-6)
+    wander = max(robust_std(nose[:, 0]), robust_std(nose[:, 1])) / max(scale, 1e-6)
     if wander > MAX_WANDER:
         raise ProfileError(
             "you moved too much during calibration: sit still, supported and upright, and try again"
         )
     shoulder_y = float(np.median(geometry[:, 0]))
-    table: dict[str, list[float]] = {}
-    for s in present:
-        for key, value in metrics.compute(s, view, (shoulder_y, scale))[1].items():
-            table.setdefault(key, []).append(value)
-    needed = max(MIN_SAMPLES, len(present) // 2)
+    # Gross movement over the whole stretch (standing up, shifting) is refused
+    # before looking for a steady half: it is no posture to keep half of.
+    spread = {
+        k: robust_std(np.array(v))
+        for k, v in metric_table(present, view, (shoulder_y, scale)).items()
+        if len(v) >= max(min_samples, len(present) // 2)
+    }
+    unsteady = {
+        k: spread[k] / limit
+        for k, limit in MAX_SPREAD.items()
+        if k in spread and spread[k] > limit
+    }
+    if unsteady:
+        worst = max(unsteady, key=unsteady.__getitem__)
+        raise ProfileError(
+            f"your posture changed too much during calibration ({worst} spread "
+            f"{spread[worst]:.3g}, more than {MAX_SPREAD[worst]:g}: no drift would ever "
+            "be noticed): stay seated and still, supported and upright, and try again"
+        )
+    kept, note = steadiest(present, view, (shoulder_y, scale), min_samples)
+    if note:
+        present = kept
+        geometry = np.array(
+            [(*shoulder_geometry(s), *metrics.anchor(s, view)) for s in present]
+        )
+        scale = float(np.median(geometry[:, 4]))
+        shoulder_y = float(np.median(geometry[:, 0]))
+    table = metric_table(present, view, (shoulder_y, scale))
+    needed = max(min_samples, len(present) // 2)
     baseline = {
-        k: Baseline(float(np.median(v)), _robust_std(np.array(v)))
+        k: Baseline(float(np.median(v)), robust_std(np.array(v)))
         for k, v in table.items()
         if len(v) >= needed
     }
@@ -294,18 +251,6 @@ def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> P
         raise ProfileError(
             "the landmarks needed for posture were not visible: check the lighting "
             "and that your head and shoulders are in the picture"
-        )
-    unsteady = {
-        k: baseline[k].std / limit
-        for k, limit in MAX_SPREAD.items()
-        if k in baseline and baseline[k].std > limit
-    }
-    if unsteady:
-        worst = max(unsteady, key=unsteady.__getitem__)
-        raise ProfileError(
-            f"your posture changed too much during calibration ({worst} spread "
-            f"{baseline[worst].std:.3g}, more than {MAX_SPREAD[worst]:g}: no drift would ever "
-            "be noticed): stay seated and still, supported and upright, and try again"
         )
     return Profile(
         name=name,
@@ -320,4 +265,5 @@ def build(samples: Sequence[PoseSample], name: str, mirrored: bool = False) -> P
         frame_height=present[0].height,
         samples=len(present),
         mirrored=mirrored,
+        note=note,
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from monitor.core.alerts import BreakAlerts
-from monitor.core.posture import PostureMonitor
+from monitor.core.metrics import View
+from monitor.core.posture import PostureMonitor, Rule
 from monitor.core.presence import PresenceClassifier, SeatedReference
 from monitor.core.profile import Profile
 from monitor.core.sample import PoseSample
@@ -30,7 +31,13 @@ class Step:
 
 
 class Tracker:
-    def __init__(self, settings: Settings, profile: Profile | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        profile: Profile | None = None,
+        rules: dict[View, tuple[Rule, ...]] | None = None,
+    ) -> None:
+        """`rules`: the posture rules (default posture.RULES; the tuning tries others)."""
         self.settings = settings
         reference = None
         if profile is not None and profile.seated is not None:
@@ -42,7 +49,7 @@ class Tracker:
         self.sitting = SittingTracker(s.ignore_shorter_s, s.min_break_s, s.max_gap_s)
         a = settings.alerts
         self.break_alerts = BreakAlerts(a.break_after_s, a.break_repeat_s, a.snooze_s)
-        self.posture = PostureMonitor(settings.posture, profile)
+        self.posture = PostureMonitor(settings.posture, profile, rules)
 
     def step(self, sample: PoseSample) -> Step:
         t = sample.t_s

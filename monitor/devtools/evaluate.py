@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,19 @@ def score(timeline: dict[str, Any], clip: dict[str, Any]) -> tuple[Score, Score]
     return presence, posture
 
 
+def by_person(
+    rows: list[tuple[str, Score, Score]], person: Callable[[str], str]
+) -> dict[str, tuple[Score, Score]]:
+    """The rows' (presence, posture) scores merged per person (`person` names
+    who a clip or set shows): what a leave-one-person-out check holds out."""
+    people: dict[str, tuple[Score, Score]] = {}
+    for name, presence, posture in rows:
+        merged = people.setdefault(person(name), (Score(), Score()))
+        merged[0].merge(presence)
+        merged[1].merge(posture)
+    return dict(sorted(people.items()))
+
+
 def percent(value: float | None) -> str:
     return "   -" if value is None else f"{100 * value:3.0f}%"
 
@@ -182,24 +196,35 @@ def table(rows: list[tuple[str, Score, Score]]) -> str:
     return "\n".join(lines)
 
 
-def evaluate_clips(
+def evaluate_all(
     labels_path: Path,
     labels: dict[str, dict[str, Any]],
     timelines: list[tuple[str, dict[str, Any] | None]],
+    sets: list[Any],
     model_path: Path,
     max_fps: float | None,
     settings: Settings,
-) -> tuple[list[tuple[str, Score, Score]], dict[str, Any]]:
-    """Score each clip's timeline, replaying the clips given without one.
+) -> tuple[list[tuple[str, Score, Score]], dict[str, Any], dict[str, tuple[Score, Score]]]:
+    """Score each clip's timeline (replaying the clips given without one) and
+    each still set (`monitor.devtools.stills`).
 
     Each replayed clip is calibrated on its `calibrate` stretch, or else on
     the start of its first good seated segment (said on stderr). Returns the
-    table's rows, "all" last, and the same figures as JSON.
+    table's rows, "all" last; the same figures as JSON; and the scores per
+    person, the rows a leave-one-person-out check compares.
     """
     from monitor.app import replay
+    from monitor.devtools import stills
 
     rows, results = [], {}
     total_presence, total_posture = Score(), Score()
+
+    def add(name: str, presence: Score, posture: Score) -> None:
+        total_presence.merge(presence)
+        total_posture.merge(posture)
+        rows.append((name, presence, posture))
+        results[name] = {"presence": presence.to_json(), "posture": posture.to_json()}
+
     for name, timeline in timelines:
         clip = labels[name]
         if timeline is None:
@@ -221,11 +246,15 @@ def evaluate_clips(
                 calibrate=span, name=Path(name).stem,
                 on_calibration_error=uncalibrated if guessed else None, mirrored=False,
             ).to_json()  # fmt: skip
-        presence, posture = score(timeline, clip)
-        total_presence.merge(presence)
-        total_posture.merge(posture)
-        rows.append((name, presence, posture))
-        results[name] = {"presence": presence.to_json(), "posture": posture.to_json()}
+        add(name, *score(timeline, clip))
+    for still_set in sets:
+        samples = stills.estimate_set(still_set, labels_path.parent, model_path)
+        result = stills.score_set(still_set, samples, settings)
+        if result.note:
+            print(f"{still_set.folder}: {result.note}", file=sys.stderr)
+        add(still_set.folder, result.presence, result.posture)
+    people = by_person(rows, stills.person)
+    results["by_person"] = {who: post.to_json() for who, (_, post) in people.items()}
     rows.append(("all", total_presence, total_posture))
     results["all"] = {"presence": total_presence.to_json(), "posture": total_posture.to_json()}
-    return rows, results
+    return rows, results, people

@@ -24,6 +24,9 @@ LONG_BOUTS_S = (1800.0, 3600.0)
 SUSTAIN_S = 60.0  # "sustained" pelvic tilt: the median over a clock minute...
 SUSTAIN_MIN_S = 30.0  # ...with at least this much of it observed
 PRESENCE = ("seated", "standing", "away", "unknown")
+# Issue names a database may hold from before they were renamed (as
+# posture.OLD_NAMES; spelled here so the report needs no posture import).
+OLD_ISSUE_NAMES = {"slouch": "slump"}
 
 
 @dataclass
@@ -247,6 +250,7 @@ def build_report(
     r.drift_s = sum(s.drift_s for s in samples)
     for s in samples:
         for kind, secs in s.issues.items():
+            kind = OLD_ISSUE_NAMES.get(kind, kind)  # recorded before the rename
             r.drift_by_kind[kind] = r.drift_by_kind.get(kind, 0.0) + secs
     r.unjudged_s = max(0.0, r.seated_s - r.good_s - r.drift_s)
     r.pelvic_tilt_median_deg, r.pelvic_tilt_worst_deg = _tilt(samples)

@@ -30,7 +30,7 @@ def test_calibrate_builds_the_profile_from_the_stretch_and_judges_posture_with_i
 
 
 def test_without_calibrate_the_given_profile_is_used_and_none_judges_no_posture() -> None:
-    given = profiles.build(run().samples, "given")
+    given = profiles.build(run().samples[:12], "given")  # before her second glance
     assert replay.timeline_of(run(), DEFAULTS, given).extra["profile"]["name"] == "given"
     bare = replay.timeline_of(run(), DEFAULTS)
     assert "profile" not in bare.extra
@@ -41,7 +41,7 @@ def test_a_failed_calibration_raises_or_goes_to_the_handler_and_the_profile_stay
     nowhere = (100.0, 200.0)  # after the clip's end: no frames to calibrate on
     with pytest.raises(ProfileError, match="no analysed frames between 100 s and 200 s"):
         replay.timeline_of(run(), DEFAULTS, calibrate=nowhere)
-    given = profiles.build(run().samples, "given")
+    given = profiles.build(run().samples[:12], "given")  # before her second glance
     failures: list[ProfileError] = []
     timeline = replay.timeline_of(
         run(), DEFAULTS, given, calibrate=nowhere, on_calibration_error=failures.append

@@ -360,3 +360,116 @@ def test_facing_the_camera_a_slouch_lowers_the_head_past_the_head_down_threshold
     head_down = next(r for r in RULES[View.FRONT] if r.metric == "head_height")
     assert head_down.sign == -1
     assert median["proper"] - median["slouching"] > head_down.min_delta
+
+
+# -- the spine and head-pose metrics (issue 18) --------------------------------------------------
+
+
+def test_a_straight_lean_keeps_the_trunk_length_and_lowers_the_head_by_its_cosine():
+    upright = metrics.side_metrics(side_figure())
+    leaning = metrics.side_metrics(side_figure(trunk_deg=20))
+    assert leaning["trunk_len"] == pytest.approx(upright["trunk_len"], abs=1e-5)
+    drop = 1 - leaning["head_rise"] / upright["head_rise"]
+    assert 0.03 < drop < 0.09  # cos 20° = 0.94: under the slump rule's 0.2
+
+
+def test_a_slump_shortens_the_trunk_and_sinks_the_head():
+    """A rounded back brings the shoulders nearer the hips: both spine signs fall."""
+    upright = side_figure()
+    slumped = moved(upright, lambda xy: xy)  # same figure, shoulders and head lowered 60 px
+    image = np.array(slumped.image, dtype=np.float64)
+    for lm in (Landmark.NOSE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR,
+               Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER):  # fmt: skip
+        image[lm, Y] += 60 / slumped.height
+    slumped = PoseSample(0.0, slumped.width, slumped.height, image)
+    a, b = metrics.side_metrics(upright), metrics.side_metrics(slumped)
+    assert b["trunk_len"] < 0.85 * a["trunk_len"]
+    assert b["head_rise"] < 0.85 * a["head_rise"]
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda xy: xy + np.array([120.0, -40.0]),
+        lambda xy: 0.6 * xy + 50.0,
+        lambda xy: 1.4 * xy - 100.0,
+    ],
+    ids=["moved in the frame", "further away", "nearer"],
+)
+def test_spine_metrics_do_not_change_with_where_the_person_sits(transform):
+    figure = side_figure(trunk_deg=12, neck_deg=10)
+    before, after = metrics.side_metrics(figure), metrics.side_metrics(moved(figure, transform))
+    for key in ("trunk_len", "head_rise"):
+        assert after[key] == pytest.approx(before[key], rel=1e-6), key
+
+
+def test_spine_metrics_are_absent_without_a_trustworthy_thigh():
+    assert "head_rise" not in metrics.side_metrics(side_figure(knee_vis=0.1))
+    # A knee swung towards the camera: the thigh a sliver of the trunk is no ruler.
+    points = side_points()
+    hip = points["left_hip"]
+    points["left_knee"] = (hip[0] + 40.0, hip[1] + 10.0)
+    found = metrics.side_metrics(pose(**points))
+    assert "trunk_len" not in found and "trunk_thigh_deg" in found
+
+
+def face(yaw: float = 0.0, roll_deg: float = 0.0, pitch: float = 0.0, at=(500.0, 300.0),
+         size: float = 100.0) -> PoseSample:  # fmt: skip
+    """A face: eyes, nose, mouth and ears around `at`, `size` px between the ears.
+
+    `yaw` slides nose, mouth and eyes sideways against the ears (a head turn);
+    `pitch` raises the eyes, nose and mouth against the ears (chin up);
+    the whole face is then rolled by `roll_deg` (positive: the person's left lower).
+    """
+    cx, cy = at
+    s = size
+    points = {
+        "left_eye": (0.18, -0.1 - pitch), "right_eye": (-0.18, -0.1 - pitch),
+        "nose": (0.0, 0.05 - pitch), "mouth_left": (0.1, 0.25 - pitch),
+        "mouth_right": (-0.1, 0.25 - pitch), "left_ear": (0.5, 0.0), "right_ear": (-0.5, 0.0),
+    }  # fmt: skip
+    # The nose stands furthest in front of the ears, the eyes least: a turn
+    # slides each sideways by its depth.
+    depth = {"nose": 1.0, "left_eye": 0.4, "right_eye": 0.4, "mouth_left": 0.6,
+             "mouth_right": 0.6, "left_ear": 0.0, "right_ear": 0.0}  # fmt: skip
+    turned = {k: (x + depth[k] * yaw, y) for k, (x, y) in points.items()}
+    r = math.radians(roll_deg)
+    cos, sin = math.cos(r), math.sin(r)
+    placed = {
+        k: (cx + s * (x * cos - y * sin), cy + s * (x * sin + y * cos))
+        for k, (x, y) in turned.items()
+    }
+    placed["left_shoulder"] = (cx + 1.2 * s, cy + 1.3 * s)
+    placed["right_shoulder"] = (cx - 1.2 * s, cy + 1.3 * s)
+    return pose(**placed)
+
+
+@pytest.mark.parametrize("yaw", [-0.08, 0.0, 0.05, 0.08])
+def test_head_roll_is_read_apart_from_a_turn_of_the_head(yaw):
+    """Turning the head (within MAX_ROLL_YAW) leaves the roll as it is; a roll of
+    15° reads 15° whichever way the head is turned."""
+    level = metrics.head_pose(face(yaw=yaw))
+    rolled = metrics.head_pose(face(yaw=yaw, roll_deg=15))
+    assert level["head_roll_deg"] == pytest.approx(0.0, abs=1e-3)
+    assert rolled["head_roll_deg"] == pytest.approx(15.0, abs=1e-3)
+
+
+def test_a_head_turned_far_is_not_judged_for_roll():
+    turned = metrics.head_pose(face(yaw=0.3))  # nose 0.5 eye distances off the eyes' middle
+    assert turned["head_yaw"] > metrics.MAX_ROLL_YAW and "head_roll_deg" not in turned
+
+
+def test_chin_up_raises_the_pitch_and_chin_down_lowers_it_at_any_distance_or_turn():
+    level = metrics.head_pose(face())["head_pitch"]
+    assert metrics.head_pose(face(pitch=0.05))["head_pitch"] > level + 0.12
+    assert metrics.head_pose(face(pitch=-0.05))["head_pitch"] < level - 0.12
+    for other in (face(at=(300.0, 400.0), size=60.0), face(yaw=0.06)):
+        assert metrics.head_pose(other)["head_pitch"] == pytest.approx(level, abs=1e-3)
+
+
+def test_shoulder_level_falls_as_the_body_sinks_in_the_picture():
+    seated = (600.0, 200.0)  # calibrated shoulder line y and body scale, px
+    same = metrics.front_metrics(front_figure(centre=(500.0, 600.0)), seated)
+    sunk = metrics.front_metrics(front_figure(centre=(500.0, 660.0)), seated)
+    assert same["shoulder_level"] == pytest.approx(0.0)
+    assert sunk["shoulder_level"] == pytest.approx(-0.3)

@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 from poses import at, calibration, front_figure, moved, nobody, side_figure
 
 from monitor.core import profile as P
+from monitor.core.landmarks import Landmark as L
 from monitor.core.metrics import View
 from monitor.core.posture import PostureMonitor
+from monitor.core.sample import PoseSample
 from monitor.core.values import PostureState
 from monitor.errors import ProfileError
 from monitor.settings import DEFAULTS
@@ -43,6 +45,8 @@ def test_build_from_side_samples():
         "neck_incl_deg",
         "head_forward",
         "head_level",
+        "trunk_len",
+        "head_rise",
     }
     assert profile.baseline["trunk_incl_deg"].mean == pytest.approx(0.0, abs=1e-3)
     assert profile.baseline["trunk_thigh_deg"].mean == pytest.approx(90.0, abs=1e-3)
@@ -537,7 +541,7 @@ def test_examples_judge_the_photos_they_came_from():
     }
     for name, step in judged.items():
         if name.startswith("hunchback"):
-            assert "slouch" in step.issues, name
+            assert "slump" in step.issues, name
         if name.startswith("straight"):
             assert step.state is PostureState.GOOD, name
     for sample in estimated("stills/vincent_neck_pose/case1", None).samples:
@@ -556,3 +560,62 @@ def test_readme_documents_every_profile_field():
         assert f"`{key}`" in readme, key
     for metric in set(_valid()["baseline"]) | set(P.build([front_figure()] * 3, "f").baseline):
         assert f"`{metric}`" in readme, metric
+
+
+# -- a calibration that walks (issue 18) ----------------------------------------------------------
+
+
+def settling(n: int = 20, lean_from: int = 10, lean_deg: float = 15.0) -> list:
+    """Upright with a little sway, then from sample `lean_from` leaning forward `lean_deg`."""
+    return [
+        side_figure(i * 0.2, trunk_deg=(i % 3) - 1.0 + (lean_deg if i >= lean_from else 0.0))
+        for i in range(n)
+    ]
+
+
+def test_a_calibration_that_settles_half_way_keeps_the_steadier_half_and_says_so():
+    """The user settles into another posture half-way: the median of the stretch
+    would be neither posture, so the profile keeps one half and names the walk."""
+    profile = P.build(settling(), "desk")
+    assert "trunk_incl_deg moved" in profile.note and "half" in profile.note
+    assert profile.samples == 10
+    kept = profile.baseline["trunk_incl_deg"].mean
+    assert kept == pytest.approx(0.0, abs=1.5) or kept == pytest.approx(15.0, abs=1.5)
+    assert P.Profile.from_json(profile.to_json()).note == profile.note  # saved and read back
+
+
+def test_jitter_is_no_walk_and_keeps_every_sample():
+    profile = P.build(calibration(20), "desk")
+    assert profile.note == "" and profile.samples == 20 and "note" not in profile.to_json()
+
+
+def test_a_calibration_that_walks_in_both_halves_is_refused_naming_the_metric():
+    """Leaning further all along: no half is steady."""
+    drifting = [side_figure(i * 0.2, trunk_deg=0.5 * i) for i in range(40)]
+    words = r"trunk_(incl|thigh)_deg moved .* settled in neither half"
+    with pytest.raises(ProfileError, match=words):
+        P.build(drifting, "desk")
+
+
+def sunk(px: float) -> PoseSample:
+    """The calibration figure with shoulders and head lowered `px`: a rounded back."""
+    sample = side_figure()
+    image = np.array(sample.image, dtype=np.float64)
+    for lm in (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        image[lm, 1] += px / sample.height
+    return PoseSample(0.0, sample.width, sample.height, image)
+
+
+def test_an_old_profile_without_the_new_metrics_loads_and_does_not_judge_them():
+    """A profile saved before head_rise and trunk_len loads (same version), and
+    simply does not judge them; a new one sees the sunk head as a slump."""
+    new = P.build(calibration(), "desk")
+    data = new.to_json()
+    for key in ("head_rise", "trunk_len"):
+        del data["baseline"][key]
+    old = P.Profile.from_json(json.loads(json.dumps(data)))
+    assert "head_rise" not in old.baseline
+    slumped = sunk(90.0)  # the head 25 % nearer the hips; every angle as calibrated
+    assert "slump" in PostureMonitor(DEFAULTS.posture, new).step(slumped, seated=True).issues
+    step = PostureMonitor(DEFAULTS.posture, old).step(slumped, seated=True)
+    assert step.state is PostureState.GOOD and "head_rise" in step.metrics

@@ -34,9 +34,9 @@ from conftest import DATA, cli_env, clip, estimated, run_cli
 from monitor.app import replay
 from monitor.capture.sources import ImageFolderSource
 from monitor.core import profile as P
-from monitor.core.posture import PostureMonitor
+from monitor.core.posture import OLD_NAMES, PostureMonitor
 from monitor.core.values import PostureState
-from monitor.devtools import evaluate
+from monitor.devtools import evaluate, stills
 from monitor.settings import DEFAULTS
 
 LABELS = evaluate.load_labels(DATA / "labels.json")
@@ -87,8 +87,11 @@ def test_drift_is_named_as_labelled(name):
         for sample in samples:
             if segment["start"] <= sample["t"] <= segment["end"] and sample["posture"] == "drift":
                 judged += 1
-                assert segment["kind"] in sample["issues"], (sample["t"], sample["issues"])
-    assert judged >= 5
+                kind = OLD_NAMES.get(segment["kind"], segment["kind"])  # the labels say slouch
+                assert kind in sample["issues"], (sample["t"], sample["issues"])
+    # jonz21: 4 of his 8 slouch samples (6.5-8 s; 6.0 s leans 22° with the head
+    # 3 % lower, an upright lean by the slump rule); joylinwq: all 14.
+    assert judged >= 4
 
 
 def test_frailty_sit_to_stand_bouts_and_breaks():
@@ -145,7 +148,7 @@ def nv_profile() -> P.Profile:
 
 @pytest.mark.parametrize(
     ("prefix", "expected"),
-    [("straight", None), ("hunchback", "slouch"), ("recline", "recline")],
+    [("straight", None), ("hunchback", "slump"), ("recline", "recline")],
 )
 def test_nvinayvarma_stills(nv_profile, prefix, expected):
     """Calibrated on straight*.jpg; measured: all 4 hunchback photos slouch (and
@@ -172,7 +175,7 @@ def vincent_profile() -> P.Profile:
         (3, 0, 5),  # limit of acceptable: measured 6/6 good
         (4, 0, 6),  # the calibration photos themselves
         (5, 0, 5),  # acceptable extension: measured 6/6 good
-        (6, 0, 5),  # worst extension: measured 6/6 good (no rule for looking up)
+        (6, 3, 0),  # worst extension: measured 3/6 chin_up here, 5/6 in the set (6/6 good before)
     ],
 )
 def test_vincent_neck_stills(vincent_profile, case, drift_at_least, good_at_least):
@@ -180,8 +183,50 @@ def test_vincent_neck_stills(vincent_profile, case, drift_at_least, good_at_leas
     drift = [s for s in steps if s.state is PostureState.DRIFT]
     good = [s for s in steps if s.state is PostureState.GOOD]
     assert len(drift) >= drift_at_least and len(good) >= good_at_least, [s.issues for s in steps]
+    expected = {"chin_up"} if case == 6 else {"head_down", "forward_head"}
     for step in drift:
-        assert {"head_down", "forward_head"} & set(step.issues), step.issues
+        assert expected & set(step.issues), step.issues
+
+
+# (set folder, {posture class: floor}); measured in the comments (2026-12, issue 18)
+STILL_SETS = {
+    "stills/ekamn_front/A1": {"good": 1.0, "drift": 0.8},  # 3/3 good, 6/6 drift
+    "stills/ekamn_front/A2": {"good": 1.0, "drift": 0.85},  # 2/2 good, 14/14 drift
+    "stills/nvinayvarma": {"good": 1.0, "drift": 0.85},  # 3/3 (in-sample), 8/8
+    "stills/vincent_neck_pose": {"good": 0.9, "drift": 0.75},  # 12/12, 15/18
+}
+
+
+@pytest.fixture(scope="module")
+def still_sets() -> dict[str, stills.StillSet]:
+    return {s.folder: s for s in stills.all_sets(DATA)}
+
+
+@pytest.mark.parametrize(("folder", "floors"), STILL_SETS.items())
+def test_still_sets_golden(still_sets, folder, floors):
+    """Each still set as `evaluate` scores it: calibrated on its listed photos,
+    every other photo judged alone against that calibration."""
+    still_set = still_sets[folder]
+    samples = {}
+    for sub in {Path(f).parent.as_posix() for f in still_set.files}:
+        where = folder if sub == "." else f"{folder}/{sub}"
+        for name, sample in zip(still_names(where), estimated(where, None).samples, strict=True):
+            samples[name if sub == "." else f"{sub}/{name}"] = sample
+    result = stills.score_set(still_set, samples, DEFAULTS)
+    assert result.note == ""  # calibrated
+    for truth, floor in floors.items():
+        accuracy = result.posture.accuracy(truth)
+        assert accuracy is not None and accuracy >= floor, (truth, result.judged)
+    assert set(result.posture.totals) == set(floors)
+    assert result.presence.accuracy("seated") == 1.0
+
+
+def test_every_labelled_person_is_scored():
+    """The clips and sets cover the people the leave-one-person-out check holds out."""
+    names = [*LABELS, *(s.folder for s in stills.all_sets(DATA))]
+    assert {stills.person(n) for n in names} == {
+        "jonz21", "joylinwq", "frailty", "deepa", "gaze", "nvinayvarma", "vincent", "ekamn",
+    }  # fmt: skip
 
 
 def test_evaluate_finds_the_shared_labels_from_any_folder(tmp_path):
