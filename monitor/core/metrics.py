@@ -104,6 +104,43 @@ def head_level(sample: PoseSample, seated: tuple[float, float]) -> float | None:
     return float((shoulder_y - sample.xy(L.NOSE)[1]) / scale)
 
 
+def ear_level(sample: PoseSample, ear: L, seated: tuple[float, float]) -> float | None:
+    """How high the near ear is above the calibration's seated shoulder line,
+    in its body scales (as `head_level`, from the ear). The ear sits near the
+    head's pivot on the spine, so looking down at the desk or up at a screen
+    barely moves it, where it sinks with the whole head when the spine flexes
+    or the pelvis slides forward: a slump seen as the head lower above the
+    seat, whatever the trunk's angle. A straight-backed lean of 20° lowers it
+    by the lean's cosine only (about 0.05 scales)."""
+    shoulder_y, scale = seated
+    if scale < 1e-6 or not sample.visible(ear, MIN_VIS):
+        return None
+    return float((shoulder_y - sample.xy(ear)[1]) / scale)
+
+
+def ear_rise(sample: PoseSample, ear: L, hip: L, scale: float) -> float | None:
+    """How high the near ear is above the near hip, in the calibration's body
+    scales: the head's height above the seat. A slump (the spine flexed, the
+    pelvis rolled back or slid forward) lowers it; a straight-backed lean
+    only by the lean's cosine; a camera tilted or a chair lowered moves ear
+    and hip alike and leaves it."""
+    if scale < 1e-6 or not (sample.visible(ear, MIN_VIS) and sample.visible(hip, MIN_VIS)):
+        return None
+    return float((sample.xy(hip)[1] - sample.xy(ear)[1]) / scale)
+
+
+def side_head_pitch(sample: PoseSample, ear: L) -> float | None:
+    """The ear-to-nose line's angle above horizontal, in degrees, whichever way
+    the person faces: it rises as the chin comes up (the head tipped back,
+    looking up at a screen set too high) and falls as the head bows."""
+    if not (sample.visible(ear, MIN_VIS) and sample.visible(L.NOSE, MIN_VIS)):
+        return None
+    dx, dy = sample.xy(L.NOSE) - sample.xy(ear)
+    if abs(dx) < 1e-6 and abs(dy) < 1e-6:
+        return None
+    return math.degrees(math.atan2(-dy, abs(dx)))
+
+
 def body_lengths(sample: PoseSample, shoulder: L, hip: L, knee: L) -> dict[str, float]:
     """The side view's spine signs, in thigh lengths (so neither where the
     person sits nor how far matters): `trunk_len`, shoulder to hip, and
@@ -129,9 +166,14 @@ def side_metrics(sample: PoseSample, seated: tuple[float, float] | None = None) 
     out: dict[str, float] = {}
     if not sample.visible(shoulder, MIN_VIS):
         return out
-    level = head_level(sample, seated) if seated is not None else None
-    if level is not None:
-        out["head_level"] = level
+    for key, value in (
+        ("head_level", head_level(sample, seated) if seated is not None else None),
+        ("ear_level", ear_level(sample, ear, seated) if seated is not None else None),
+        ("ear_rise", ear_rise(sample, ear, hip, seated[1]) if seated is not None else None),
+        ("head_pitch_deg", side_head_pitch(sample, ear)),
+    ):
+        if value is not None:
+            out[key] = value
     forward = _facing(sample, ear, shoulder, hip, knee)
     sh_xy = sample.xy(shoulder)
     ear_seen = sample.visible(ear, MIN_VIS)

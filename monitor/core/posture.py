@@ -60,29 +60,62 @@ RELATIVE = frozenset({"head_rise", "trunk_len"})
 # labelled sets (calibration/README.md gives the figures); the rules below
 # read them from here, so the tuning can try others.
 THRESHOLDS = {
-    # side: a slump flexes the spine, so the head sinks towards the hips
-    # (head_rise, in thigh lengths, relative to calibration); a forward trunk
-    # counts only with that sinking, since a straight-backed lean forward
-    # (sitting upright off the backrest) lowers the head by the lean's
-    # cosine only (6 % at 20°).
+    # side: a slump flexes the spine or slides the pelvis forward, so the
+    # head sits lower above the seat: the ear (the head's pivot, which looking
+    # down or up barely moves) sinks towards the hip (`ear_rise`; without the
+    # hips, against the calibrated shoulder line, `ear_level`).
+    # A forward trunk counts only with that sinking, since a straight-backed
+    # lean forward (sitting upright off the backrest) lowers the ear by the
+    # lean's cosine only...
+    "slump_lean_drop": 0.1,
+    # ...a trunk folding onto the thighs, or reclining, only while the ear
+    # has not risen: sitting up off a backrest raises it a little...
+    "slump_fold_drop": 0.0,
+    "recline_drop": 0.05,
+    # ...and the ear sunk this far is a slump whatever the angles (the slump
+    # into a backrest, where the trunk's angle hardly changes).
+    "slump_sink": 0.2,
     "slump_head_rise": 0.2,
-    "slump_lean_confirm": 0.08,
+    # the head tipped back, seen from the side: the ear-to-nose line rises
+    "chin_up_side_deg": 15.0,
+    # front: the chin up turns the face up (head_pitch) and lifts the nose
     "chin_up_pitch": 0.04,
-    "chin_up_rise": 0.02,
-    "head_roll_deg": 8.0,
+    "chin_up_rise": 0.03,
+    "head_roll_deg": 6.0,
 }
+
+# The side view's trunk angles: (metric, sign, issue, least change, and the
+# THRESHOLDS key of how far the ear must have sunk for it to count).
+TRUNK_RULES = (
+    ("trunk_incl_deg", +1, "slump", 10.0, "slump_lean_drop"),
+    ("trunk_incl_deg", -1, "recline", 10.0, "recline_drop"),
+    ("trunk_thigh_deg", -1, "slump", 10.0, "slump_fold_drop"),
+    ("trunk_thigh_deg", +1, "recline", 12.0, "recline_drop"),
+)
 
 
 def build_rules(th: dict[str, float]) -> dict[View, tuple[Rule, ...]]:
     """The rules of each view with the thresholds `th` (keys of THRESHOLDS)."""
     return {
         View.SIDE: (
-            Rule("trunk_incl_deg", +1, "slump", 10.0,
-                 confirmed_by=("head_rise", th["slump_lean_confirm"]), confirm_sign=-1),
+            # The trunk's angle alone cannot tell a slump from a healthy change
+            # of position (upright off the backrest, or a straight-backed lean
+            # against a reclined one): each trunk rule holds only while the
+            # ear has also sunk (a profile from before ear_level judges the
+            # angles alone, as it was calibrated to).
+            *(
+                Rule(metric, sign, issue, least,
+                     confirmed_by=("ear_rise", th[drop]), confirm_sign=-1)
+                for metric, sign, issue, least, drop in TRUNK_RULES
+            ),
+            *(
+                Rule(metric, sign, issue, least, legacy_for="ear_rise")
+                for metric, sign, issue, least, _ in TRUNK_RULES
+            ),
+            Rule("ear_rise", -1, "slump", th["slump_sink"]),
+            Rule("ear_level", -1, "slump", th["slump_sink"], fallback_for="ear_rise"),
             Rule("head_rise", -1, "slump", th["slump_head_rise"]),
-            Rule("trunk_incl_deg", -1, "recline", 10.0),
-            Rule("trunk_thigh_deg", -1, "slump", 10.0),
-            Rule("trunk_thigh_deg", +1, "recline", 12.0),
+            Rule("head_pitch_deg", +1, "chin_up", th["chin_up_side_deg"]),
             Rule("neck_incl_deg", +1, "forward_head", 12.0),
             Rule("head_forward", +1, "forward_head", 0.12),
             # A slump seen without the hips (the trunk rules' landmarks), where

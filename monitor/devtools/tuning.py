@@ -24,8 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor import paths
 from monitor.app import replay
 from monitor.capture import models
+from monitor.core import metrics
+from monitor.core.metrics import View
 from monitor.core.posture import THRESHOLDS, build_rules
 from monitor.core.tracker import Tracker
 from monitor.devtools import evaluate
@@ -33,12 +36,22 @@ from monitor.devtools import stills as S
 from monitor.errors import ProfileError
 from monitor.settings import DEFAULTS, Settings
 
+# The thresholds tried, per view: a person is seen from one side only, so
+# each view's rules are chosen on the people seen that way.
 GRID = {
-    "slump_head_rise": (0.15, 0.2, 0.25, 0.3),
-    "slump_lean_confirm": (0.04, 0.08, 0.12),
-    "chin_up_pitch": (0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2),
-    "chin_up_rise": (0.0, 0.02, 0.03, 0.04, 0.06),
-    "head_roll_deg": (8.0, 12.0, 15.0),
+    View.SIDE: {
+        "slump_lean_drop": (0.05, 0.1, 0.15),
+        "slump_fold_drop": (0.0, 0.05, 0.1),
+        "recline_drop": (0.0, 0.05, 0.1),
+        "slump_sink": (0.15, 0.2, 0.25, 0.3),
+        "slump_head_rise": (0.2, 0.3),
+        "chin_up_side_deg": (10.0, 15.0, 20.0, 25.0),
+    },
+    View.FRONT: {
+        "chin_up_pitch": (0.03, 0.04, 0.05, 0.06, 0.08),
+        "chin_up_rise": (0.0, 0.02, 0.03, 0.04),
+        "head_roll_deg": (6.0, 8.0, 12.0),
+    },
 }
 
 
@@ -106,10 +119,11 @@ def merged(scores: dict[str, evaluate.Score]) -> evaluate.Score:
     return total
 
 
-def grid() -> Iterator[dict[str, float]]:
-    keys = list(GRID)
-    for values in itertools.product(*(GRID[k] for k in keys)):
-        yield dict(zip(keys, values, strict=True))
+def grid(view: View) -> Iterator[dict[str, float]]:
+    """Every combination of `view`'s thresholds, the others as THRESHOLDS has them."""
+    axes = GRID[view]
+    for values in itertools.product(*axes.values()):
+        yield THRESHOLDS | dict(zip(axes, values, strict=True))
 
 
 def objective(scores: dict[str, evaluate.Score], people: list[str]) -> tuple[float, float]:
@@ -124,43 +138,68 @@ def objective(scores: dict[str, evaluate.Score], people: list[str]) -> tuple[flo
     return (statistics.fmean(balanced) if balanced else 0.0, worst)
 
 
-def choose(table: list[tuple[dict[str, float], dict[str, evaluate.Score]]], people: list[str]):
+def choose(
+    table: list[tuple[dict[str, float], dict[str, evaluate.Score]]],
+    people: list[str],
+    axes: dict[str, tuple[float, ...]],
+) -> tuple[tuple[float, float], dict[str, float]]:
     """The thresholds best on `people`; among equals, the middle one of each grid axis."""
     ranked = [(objective(scores, people), th) for th, scores in table]
     best = max(r for r, _ in ranked)
     ties = [th for r, th in ranked if r == best]
-    middle = {k: statistics.median_low(sorted({t[k] for t in ties})) for k in GRID}
-    return best, min(ties, key=lambda t: sum(abs(GRID[k].index(t[k]) - GRID[k].index(middle[k]))
-                                          for k in GRID))
+    middle = {k: statistics.median_low(sorted({t[k] for t in ties})) for k in axes}
+
+    def off_middle(th: dict[str, float]) -> int:
+        return sum(abs(axes[k].index(th[k]) - axes[k].index(middle[k])) for k in axes)
+
+    return best, min(ties, key=off_middle)
+
+
+def view_of(found: Data) -> dict[str, View]:
+    """The view each person was seen in."""
+    views = {S.person(name): View(clip["view"]) for name, (clip, _) in found.clips.items()}
+    for folder, (still_set, samples) in found.sets.items():
+        calibration = [samples[f] for f in still_set.calibrate if f in samples]
+        seen = [metrics.detect_view(s) for s in calibration if s.present]
+        views[S.person(folder)] = max(set(seen), key=seen.count) if seen else View.FRONT
+    return views
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m monitor.devtools.tuning", description=(__doc__ or "").split("\n")[0]
     )
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = paths.REPO.parent / "shared" / "data"
     parser.add_argument("--data", type=Path, default=data, help="the labelled data folder")
     parser.add_argument("--fps", type=float, default=DEFAULTS.sampling.fps)
     parser.add_argument("--cache", type=Path)
     args = parser.parse_args(argv)
     found = load(args.data, args.fps, args.cache)
-    table = []
-    for th in grid():
-        scores = per_person(found, th)
-        table.append((th, {who: merged(s) for who, s in scores.items()}))
-    people = sorted(table[0][1])
-    print(f"{'held out':12} {'balanced':>8} {'good':>5} {'drift':>5}  chosen on the others")
-    for who in people:
-        if table[0][1][who].balanced() is None:
-            continue
-        _, th = choose(table, [p for p in people if p != who])
-        score = next(s for t, s in table if t == th)[who]
-        pct = evaluate.percent
-        print(f"{who:12} {pct(score.balanced()):>8} {pct(score.accuracy('good')):>5} "
-              f"{pct(score.accuracy('drift')):>5}  {th}")
-    best, th = choose(table, people)
-    print(f"on everyone: {th} (mean balanced {best[0]:.3f}, worst class {best[1]:.3f}); "
-          f"posture.THRESHOLDS now: {THRESHOLDS}")
+    views = view_of(found)
+    pct = evaluate.percent
+    print(f"{'held out':12} {'view':5} {'balanced':>8} {'good':>5} {'drift':>5}  "
+          "chosen on the others")
+    chosen_on_all: dict[str, float] = dict(THRESHOLDS)
+    for view in (View.SIDE, View.FRONT):
+        table = [
+            (th, {who: merged(s) for who, s in per_person(found, th).items()})
+            for th in grid(view)
+        ]
+        people = sorted(who for who in table[0][1] if views[who] is view)
+        for who in people:
+            if table[0][1][who].balanced() is None:
+                continue
+            _, th = choose(table, [p for p in people if p != who], GRID[view])
+            score = next(s for t, s in table if t == th)[who]
+            picked = {k: th[k] for k in GRID[view]}
+            print(f"{who:12} {view.value:5} {pct(score.balanced()):>8} "
+                  f"{pct(score.accuracy('good')):>5} {pct(score.accuracy('drift')):>5}  {picked}")
+        best, th = choose(table, people, GRID[view])
+        chosen_on_all |= {k: th[k] for k in GRID[view]}
+        print(f"  {view.value}, chosen on everyone: mean balanced {best[0]:.3f}, "
+              f"worst class {best[1]:.3f}")
+    print(f"on everyone: {chosen_on_all}")
+    print(f"posture.THRESHOLDS now: {THRESHOLDS}")
     return 0
 
 

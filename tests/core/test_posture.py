@@ -174,9 +174,14 @@ def test_a_profile_from_before_face_size_does_not_judge_leaning_in():
     assert step.state is GOOD and "face_size" in step.metrics
 
 
+# Side metrics newer than head_level (the head's height above the hips and its pitch).
+NEWER_SIDE = ("ear_level", "ear_rise", "head_pitch_deg")
+
+
 def test_a_profile_from_before_head_level_still_loads_and_judges_without_it():
     data = UPPER_PROFILE.to_json()
-    del data["baseline"]["head_level"]
+    for key in ("head_level", *NEWER_SIDE):  # a profile from before any of them
+        data["baseline"].pop(key, None)
     old = P.Profile.from_json(json.loads(json.dumps(data)))
     slumped = side_figure(**UPPER, trunk_deg=30)
     assert judge(slumped, UPPER_PROFILE).issues == ("slump",)

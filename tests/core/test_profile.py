@@ -47,6 +47,9 @@ def test_build_from_side_samples():
         "head_level",
         "trunk_len",
         "head_rise",
+        "ear_level",
+        "ear_rise",
+        "head_pitch_deg",
     }
     assert profile.baseline["trunk_incl_deg"].mean == pytest.approx(0.0, abs=1e-3)
     assert profile.baseline["trunk_thigh_deg"].mean == pytest.approx(90.0, abs=1e-3)
@@ -611,10 +614,10 @@ def test_an_old_profile_without_the_new_metrics_loads_and_does_not_judge_them():
     simply does not judge them; a new one sees the sunk head as a slump."""
     new = P.build(calibration(), "desk")
     data = new.to_json()
-    for key in ("head_rise", "trunk_len"):
+    for key in ("head_rise", "trunk_len", "ear_level", "ear_rise", "head_pitch_deg"):
         del data["baseline"][key]
     old = P.Profile.from_json(json.loads(json.dumps(data)))
-    assert "head_rise" not in old.baseline
+    assert "head_rise" not in old.baseline and "ear_rise" not in old.baseline
     slumped = sunk(90.0)  # the head 25 % nearer the hips; every angle as calibrated
     assert "slump" in PostureMonitor(DEFAULTS.posture, new).step(slumped, seated=True).issues
     step = PostureMonitor(DEFAULTS.posture, old).step(slumped, seated=True)
