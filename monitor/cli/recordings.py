@@ -133,6 +133,8 @@ def replay_command(args: argparse.Namespace) -> int:
         )
 
     def into_store(estimated: Estimated, used: Profile | None) -> Timeline:
+        if held is not None:
+            held.hold_file(create=True)  # one made just now is held through every path too
         calibrated = used is not None and used is not profile  # built from --calibrate
         return recorded_replay.record(
             estimated, settings, used, db=args.db, start=args.start, model=str(model_path),
@@ -141,7 +143,7 @@ def replay_command(args: argparse.Namespace) -> int:
 
     # Recording to a database is recording like `run`: one at a time, or the
     # day counts twice. Taken before the slow analysis, so a clash says so at once.
-    with lock.recording(args.db, "replay") if args.db else nullcontext():
+    with lock.recording(args.db, "replay") if args.db else nullcontext() as held:
         if args.db:
             recorded_replay.refuse_early(args.video, args.db, args.start)
         timeline = replay.analyse(
