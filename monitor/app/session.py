@@ -27,6 +27,7 @@ from monitor.core.tracker import Tracker
 from monitor.errors import ProfileError
 from monitor.settings import Settings
 from monitor.storage import control, lock, profiles
+from monitor.storage.database import require_yours
 
 if TYPE_CHECKING:  # imported where used, to keep `--help` and start-up quick
     import numpy as np
@@ -144,6 +145,7 @@ def run(
         # same database would count the day twice, so it stops here at once.
         held = stack.enter_context(lock.recording(db, "run"))
         db = held.db
+        require_yours(db)  # another user's database, at once too
         profile = load_profile(profile_name, profile_explicit, settings.camera.mirrored)
         try:  # the first open tells a missing camera (an error) from a busy one (retried)
             first = open_capture(source, loop)

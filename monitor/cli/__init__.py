@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything we, or a library we load, write is the user's alone (files
+    # 0600, folders 0700), whatever the umask: with a permissive one,
+    # MediaPipe's matplotlib made ~/.config world-writable for another user's
+    # config to land in. Our own files set their modes too. (Run as a program
+    # only: a caller of main() in-process keeps its own umask.)
+    if argv is None and hasattr(os, "umask"):
+        os.umask(os.umask(0o077) | 0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "replay" and args.start is not None and args.db is None:

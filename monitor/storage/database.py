@@ -53,6 +53,14 @@ def require(path: Path) -> None:
         )
 
 
+def require_yours(path: Path) -> None:
+    """Refuse a database another user could have written (see `files.not_yours`):
+    its figures, and the retention it is cleared by, would be theirs."""
+    why = files.not_yours(path)
+    if why:
+        raise StoreError(f"refusing the database {path}: {why}")
+
+
 def uri(path: Path, **query: str) -> str:
     """An SQLite URI for `path` (any characters) with query parameters."""
     params = "&".join(f"{k}={v}" for k, v in query.items())

@@ -48,6 +48,55 @@ def symlink_note(path: Path) -> str:
     )
 
 
+def not_yours(path: Path, st: os.stat_result | None = None) -> str | None:
+    """Why the file at `path` may hold another user's words, as ssh judges its
+    files: owned by someone but you (or root), or writable by others (or by a
+    group not your own). None if it is yours alone, or not there.
+    """
+    if not hasattr(os, "getuid"):
+        return None
+    try:
+        st = st or os.stat(path)
+    except OSError:
+        return None
+    if st.st_uid not in (os.getuid(), 0):
+        return (
+            f"it belongs to another user ({_user(st.st_uid)}), so it may not be what you wrote; "
+            f"remove it, or make it yours (chown {_user(os.getuid())} {path})"
+        )
+    if st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and st.st_gid != os.getgid()):
+        return (
+            f"it is writable by other users (mode {stat.S_IMODE(st.st_mode):04o}), so another "
+            f"user may have changed it; make it yours alone (chmod go-w {path})"
+        )
+    return None
+
+
+def read_regular(path: Path, limit: int = 1 << 24) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file at `path` and its status, read without blocking on
+    a FIFO or device put in its place (OSError; ValueError "not a regular file")."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("it is not a regular file (a FIFO, a device or a folder?)")
+        chunks = []
+        while len(data := os.read(fd, 1 << 16)) and sum(map(len, chunks)) < limit:
+            chunks.append(data)
+        return b"".join(chunks), st
+    finally:
+        os.close(fd)
+
+
+def _user(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
+
+
 def unwritable(path: Path, in_place: bool = False) -> str | None:
     """Why a file cannot be written at `path`, in plain words; None if it looks writable.
 

@@ -19,7 +19,14 @@ from typing import Any
 
 from monitor.errors import StoreError
 from monitor.storage import files, migrations
-from monitor.storage.database import create_private, database_path, explain, require, uri
+from monitor.storage.database import (
+    create_private,
+    database_path,
+    explain,
+    require,
+    require_yours,
+    uri,
+)
 from monitor.storage.migrations import VERSION
 from monitor.storage.queries import LONGEST_ROW_S, Reads
 
@@ -44,6 +51,7 @@ class Store(Reads):
             create_private(path)
         else:
             require(path)
+        require_yours(path)
         address = uri(path, mode="rwc" if create else "rw")
         return cls._connect(path, address, timeout_s, cls._check_and_migrate)
 
@@ -59,6 +67,7 @@ class Store(Reads):
         """
         path = database_path(path)
         require(path)
+        require_yours(path)
         why = files.unwritable(path, in_place=True)
         if why is None:
             return cls.open(path, timeout_s, create=False)
