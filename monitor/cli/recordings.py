@@ -33,17 +33,29 @@ if TYPE_CHECKING:
 _CALIBRATE_S = config.keys()["posture.calibrate_s"].metadata
 
 
+LAST_START = 253_370_678_400.0  # 9998-12-31 UTC: a report reaches a day past its last
+
+
 def _instant(text: str) -> float:
     """An ISO date-time (local time when it has no offset) as UTC epoch seconds."""
     from datetime import datetime
 
     try:
-        return datetime.fromisoformat(text).timestamp()
+        when = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected an ISO date-time such as 2026-10-25T09:00 or "
             f"2026-10-25T09:00+01:00, got {text!r}"
         ) from None
+    try:
+        t = when.timestamp()
+    except (OverflowError, OSError, ValueError):  # year 1, say, in a zone east of Greenwich
+        t = -1.0 if when.year < 1970 else float("inf")
+    if t < 0:  # recordings are in Unix time: a report cannot show a day before 1970
+        raise argparse.ArgumentTypeError(f"{text!r} is before 1970, which cannot be reported")
+    if t > LAST_START:
+        raise argparse.ArgumentTypeError(f"{text!r} is after 9998, which cannot be reported")
+    return t
 
 
 def add_parsers(sub: Subparsers) -> None:
