@@ -88,9 +88,11 @@ def header_problem(path: Path) -> str | None:
 
 
 def uri(path: Path, **query: str) -> str:
-    """An SQLite URI for `path` (any characters) with query parameters."""
+    """An SQLite URI for `path` (any bytes the file system takes) with query parameters."""
     params = "&".join(f"{k}={v}" for k, v in query.items())
-    return f"file:{quote(str(path.absolute()))}?{params}"
+    # The path's bytes (a Latin-1 name is not UTF-8: os.fsencode gives back the
+    # bytes surrogateescape stands for), each percent-encoded as SQLite expects.
+    return f"file:{quote(os.fsencode(path.absolute()))}?{params}"
 
 
 def explain(path: Path, exc: sqlite3.Error) -> StoreError:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, cli_env, run_cli
+from tests.conftest import DATA, REPO, cli_env, run_cli
 from tests.storage.test_foreign_files import DAY, _one_line_error, _recorded_day
 
 
@@ -85,3 +87,31 @@ def test_posix_tz_strings_are_time_zones(tmp_path: Path, zone: str, hours: float
     assert json.loads(result.stdout)["days"][0]["first"] == "10:00:00"
     bad = run_cli("report", "--db", db, "--tz", "CET-1CEST,M13.5.0,M10.5.0", env=cli_env(tmp_path))
     _one_line_error(bad, "unknown time zone", "POSIX TZ string")
+
+
+def test_a_path_whose_bytes_are_not_utf8_works_and_prints(tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9")  # a Latin-1 name: surrogate-escaped as a str
+    folder = tmp_path / name
+    db, out = folder / f"{name}.db", tmp_path / f"{name}-out"
+    env = cli_env(tmp_path, LC_ALL="C.UTF-8", XDG_DATA_HOME=str(folder))
+    env.pop("PYTHONIOENCODING", None)
+    replayed = run_cli("replay", DATA / "front" / "gaze_analyser.mov", "--model", "lite",
+                       "--db", db, "--start", "2026-03-02T09:00+00:00", env=env)  # fmt: skip
+    assert replayed.returncode == 0, replayed.stderr
+    assert os.listdir(os.fsencode(folder)) == [b"caf\xe9.db"]  # the name's own bytes
+    report = run_cli("report", "--db", db, "--date", "2026-03-02", "--tz", "UTC", env=env)
+    assert report.returncode == 0 and "sitting bouts   1" in report.stdout, report.stderr
+    exported = subprocess.run(  # its stdout names the files: the name's bytes as on disk
+        [sys.executable, "-m", "monitor", "data", "export", "--db", db, "--out", out],
+        capture_output=True, env=env, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith(b"wrote " + os.fsencode(out / "samples.csv") + b", ")
+    assert (out / "samples.csv").read_text().count("\n") > 1
+    missing = run_cli("report", "--db", folder / f"x{name}.db", env=env)
+    _one_line_error(missing, "no database at")
+    recorded = run_cli("run", "--source", DATA / "front" / "gaze_analyser.mov", "--model",
+                       "lite", "--set", "sound.enabled=false", "--set", "sound.notify=false",
+                       env=env, timeout=90)  # fmt: skip  # the data folder itself: monitor.db
+    assert recorded.returncode == 0, recorded.stderr
+    assert (folder / "posture-monitor" / "monitor.db").stat().st_size > 0
