@@ -37,6 +37,30 @@ def log_dir() -> Path:
     return _base("XDG_STATE_HOME", ".local/state") / APP
 
 
+def cache_dir() -> Path:
+    """Caches we, or the libraries we load, may rebuild (XDG_CACHE_HOME on Linux)."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / APP
+    return _base("XDG_CACHE_HOME", ".cache") / APP
+
+
+def library_cache(name: str) -> str:
+    """A 0700 folder of ours for a library's config and cache, e.g. matplotlib's
+    (MediaPipe imports it), as a path for its environment variable.
+
+    Left alone, matplotlib makes ~/.config/matplotlib and ~/.cache/matplotlib
+    with the umask's mode: with a permissive one (000) ~/.config became
+    world-writable, and another local user could write our config there. Set
+    before the library is imported: `os.environ.setdefault("MPLCONFIGDIR",
+    library_cache("matplotlib"))`. "" if it cannot be made (a read-only home:
+    matplotlib then makes a temporary folder of its own).
+    """
+    try:
+        return str(private_dir(cache_dir() / name))
+    except OSError:
+        return ""
+
+
 def private_dir(path: Path) -> Path:
     """Create a folder readable by the user only, and return it.
 

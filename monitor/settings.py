@@ -215,12 +215,18 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def read_file(path: Path) -> dict[str, Any]:
     """The flat key/value pairs of a TOML config file (missing file: none)."""
+    from monitor.storage import files
+
     try:
-        text = path.read_text(encoding="utf-8")
+        data, st = files.read_regular(path)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SettingsError(f"cannot read config file {path}: {exc}") from None
+    why = files.not_yours(path, st)
+    if why:
+        raise SettingsError(f"refusing the config file {path}: {why}")
     try:
         return _flatten(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:

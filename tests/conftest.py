@@ -73,6 +73,38 @@ def run_cli(
     )
 
 
+# The day `recorded_day` fills, as the report names it.
+DAY = "2026-03-02"
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    """The command failed with status 1 and one line of error holding `words`."""
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("posture-monitor: error: "), result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def recorded_day(db: Path) -> None:
+    """Two minutes seated in good posture on DAY at 09:00 UTC, recorded into `db`."""
+    import dataclasses
+    from datetime import datetime, timezone
+
+    from monitor.settings import DEFAULTS
+    from monitor.storage.store import Store
+
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
+    with Store.open(db) as store:
+        sid = store.start_session(t0, "camera 0", "full", None, dataclasses.asdict(DEFAULTS))
+        rows = [(sid, t0 + i, 1.0, "seated", "good", 1.0, 0, 0, 0, 1.0, 0, "{}", 1.0, "{}")
+                for i in range(120)]  # fmt: skip
+        batch = {"samples": rows, "bouts": [(sid, t0, t0 + 120)], "breaks": [], "alerts": [],
+                 "heeds": []}  # fmt: skip
+        store.write(sid, batch, None, replace_open=False)
+        store.stop_session(sid, t0 + 120)
+
+
 @pytest.fixture(autouse=True)
 def _private_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real home's config, data or model choice."""

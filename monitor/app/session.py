@@ -27,6 +27,7 @@ from monitor.core.tracker import Tracker
 from monitor.errors import ProfileError
 from monitor.settings import Settings
 from monitor.storage import control, lock, profiles
+from monitor.storage.database import require_yours
 
 if TYPE_CHECKING:  # imported where used, to keep `--help` and start-up quick
     import numpy as np
@@ -144,7 +145,9 @@ def run(
     with ExitStack() as stack:
         # First, before anything slow or interactive: a second monitor on the
         # same database would count the day twice, so it stops here at once.
-        db = stack.enter_context(lock.recording(db, "run")).db
+        held = stack.enter_context(lock.recording(db, "run"))
+        db = held.db
+        require_yours(db)  # another user's database, at once too
         profile = load_profile(profile_name, profile_explicit, settings.camera.mirrored)
         try:  # the first open tells a missing camera (an error) from a busy one (retried)
             first = open_capture(source, loop)
@@ -166,6 +169,7 @@ def run(
         estimator = stack.enter_context(PoseEstimator(model, mirrored=settings.camera.mirrored))
         origin = time.time()
         recorder = _recorder(stack, db, source, model, profile, settings, origin)
+        held.hold_file()  # a database made just now: held through every path from here
         announcer = _announcer(settings, quiet)
         on_frame = _preview(stack, profile) if preview else None
         monitor = LiveMonitor(

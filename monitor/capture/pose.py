@@ -21,7 +21,10 @@ from monitor.capture.exposure import lift_dark
 from monitor.core.landmarks import COUNT, TWINS
 from monitor.core.sample import VISIBILITY, PoseSample, X, Y
 from monitor.errors import ModelError
+from monitor.paths import library_cache
 
+# MediaPipe imports matplotlib: its folders must be ours alone (see paths).
+os.environ.setdefault("MPLCONFIGDIR", library_cache("matplotlib"))
 # Quiet MediaPipe's native start-up chatter unless the user wants it.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -170,11 +170,19 @@ class ImageFolderSource:
         self.duration_s = len(files) * interval_s
 
     def frames(self, max_fps: float | None = None) -> Iterator[Frame]:
+        """Each readable image in turn; one that cannot be read (damaged, not an
+        image) is skipped with a warning, its second left as a gap, as a damaged
+        video is analysed up to the damage. None readable is a SourceError."""
+        read = 0
         for i, path in enumerate(self.files):
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
-                raise SourceError(f"cannot read {path} as an image")
+                log.warning("skipping %s: it cannot be read as an image", path)
+                continue
+            read += 1
             yield Frame(i * self.interval_s, image)
+        if not read:
+            raise SourceError(f"none of the images at {self.name} can be read")
 
     def close(self) -> None:
         pass

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 
 from monitor import __version__
 from monitor.cli import configuration, development, history, monitoring, recordings
@@ -38,6 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything we, or a library we load, write is the user's alone (files
+    # 0600, folders 0700), whatever the umask: with a permissive one,
+    # MediaPipe's matplotlib made ~/.config world-writable for another user's
+    # config to land in. Our own files set their modes too. (Run as a program
+    # only: a caller of main() in-process keeps its own umask.)
+    if argv is None and hasattr(os, "umask"):
+        os.umask(os.umask(0o077) | 0o077)
+    if argv is None:
+        # A path's bytes that are not UTF-8 (a Latin-1 name) print as they are
+        # on disk rather than stopping the command (stderr already escapes them).
+        with suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "replay" and args.start is not None and args.db is None:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from monitor.cli import options
+from monitor.errors import OutputError
 from monitor.storage import files
 
 
@@ -31,7 +32,9 @@ def add_parsers(sub: options.Subparsers) -> None:
         ("--html", "a self-contained HTML report"),
         ("--csv", "the per-minute timeline as CSV"),
     ):
-        p.add_argument(flag, type=options.output, metavar="OUT", help=f"write {what}")
+        p.add_argument(
+            flag, type=options.output, metavar="OUT", help=f"write {what} (- for standard output)"
+        )
 
     p = sub.add_parser(
         "data",
@@ -74,6 +77,9 @@ def report_command(args: argparse.Namespace) -> int:
     from monitor.report import export, text
     from monitor.storage.store import Store
 
+    to_stdout = [o for o in (args.json, args.html, args.csv) if o and files.is_stdout(o)]
+    if len(to_stdout) > 1:
+        raise OutputError("only one of --json, --html and --csv can be - (standard output)")
     tz = export.local_zone(args.tz)
     last = export.parse_day(args.date, tz)
     with Store.open_to_read(args.db) as store:  # a mistyped --db is not created
@@ -81,10 +87,11 @@ def report_command(args: argparse.Namespace) -> int:
         reports, samples = export.reports(store, last, args.days, tz, now=time.time())
         if args.csv:
             export.write_minutes(args.csv, store, last, args.days, tz)
-    print(text.format_text(reports[-1]))
-    if args.days > 1:
-        print()
-        print(text.format_trend(reports))
+    if not to_stdout:  # `-` asks for the file alone on standard output
+        print(text.format_text(reports[-1]))
+        if args.days > 1:
+            print()
+            print(text.format_trend(reports))
     if args.json:
         export.write_json(args.json, reports)
     if args.html:
@@ -113,11 +120,14 @@ def data_command(args: argparse.Namespace) -> int:
     before = datetime.combine(day, time(0), tzinfo=tz).timestamp()
     # Never under a recorder: its session may be deleted (a --before in the
     # future), its writes may time out waiting on the VACUUM.
+    # The database's own errors first (missing, read-only, damaged); then the
+    # lock before the store, let go after it (see monitor.storage.lock).
+    Store.open(args.db, create=False).close()
     with (
-        Store.open(args.db, create=False) as store,
         lock.recording(
             args.db, "data forget", "stop it first, then run `posture-monitor data forget` again"
         ),
+        Store.open(args.db, create=False) as store,
     ):
         removed = store.forget(before)
     print(f"deleted {removed} records from before {day.isoformat()} and compacted {store.path}")

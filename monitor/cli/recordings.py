@@ -25,17 +25,29 @@ _calibration_seconds = options.number(
 )
 
 
+LAST_START = 253_370_678_400.0  # 9998-12-31 UTC: a report reaches a day past its last
+
+
 def _instant(text: str) -> float:
     """An ISO date-time (local time when it has no offset) as UTC epoch seconds."""
     from datetime import datetime
 
     try:
-        return datetime.fromisoformat(text).timestamp()
+        when = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected an ISO date-time such as 2026-10-25T09:00 or "
             f"2026-10-25T09:00+01:00, got {text!r}"
         ) from None
+    try:
+        t = when.timestamp()
+    except (OverflowError, OSError, ValueError):  # year 1, say, in a zone east of Greenwich
+        t = -1.0 if when.year < 1970 else float("inf")
+    if t < 0:  # recordings are in Unix time: a report cannot show a day before 1970
+        raise argparse.ArgumentTypeError(f"{text!r} is before 1970, which cannot be reported")
+    if t > LAST_START:
+        raise argparse.ArgumentTypeError(f"{text!r} is after 9998, which cannot be reported")
+    return t
 
 
 def add_parsers(sub: options.Subparsers) -> None:
@@ -125,6 +137,8 @@ def replay_command(args: argparse.Namespace) -> int:
         )
 
     def into_store(estimated: Estimated, used: Profile | None) -> Timeline:
+        if held is not None:
+            held.hold_file(create=True)  # one made just now is held through every path too
         calibrated = used is not None and used is not profile  # built from --calibrate
         return recorded_replay.record(
             estimated, settings, used, db=args.db, start=args.start, model=str(model_path),
@@ -133,7 +147,7 @@ def replay_command(args: argparse.Namespace) -> int:
 
     # Recording to a database is recording like `run`: one at a time, or the
     # day counts twice. Taken before the slow analysis, so a clash says so at once.
-    with lock.recording(args.db, "replay") if args.db else nullcontext():
+    with lock.recording(args.db, "replay") if args.db else nullcontext() as held:
         if args.db:
             recorded_replay.refuse_early(args.video, args.db, args.start)
         timeline = replay.analyse(

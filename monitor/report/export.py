@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.errors import MonitorError, OutputError
 from monitor.report.figures import DayReport, build_report, day_bounds, minutes
+from monitor.report.posix_tz import PosixZone
 from monitor.storage.files import cannot_write, require_writable, write_text
 from monitor.storage.rows import SampleRow
 from monitor.storage.store import Store
 
 
 def local_zone(name: str | None = None) -> tzinfo:
-    """The named zone, else $TZ, else the system's zone (from /etc/localtime)."""
+    """The named zone (or POSIX TZ string), else $TZ, else the system's zone (/etc/localtime)."""
     name = name or os.environ.get("TZ", "").lstrip(":") or None
     if name is None:
         target = os.path.realpath("/etc/localtime")
@@ -34,7 +35,14 @@ def local_zone(name: str | None = None) -> tzinfo:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise MonitorError(f"unknown time zone {name!r} (e.g. Europe/London)") from None
+            pass
+        try:  # a POSIX TZ string, e.g. UTC0 or CET-1CEST,M3.5.0,M10.5.0/3
+            return PosixZone(name)
+        except ValueError:
+            raise MonitorError(
+                f"unknown time zone {name!r} (e.g. Europe/London, or a POSIX TZ string "
+                "such as CET-1CEST,M3.5.0,M10.5.0/3)"
+            ) from None
     # No named zone (e.g. Windows without tzdata): today's fixed offset.
     fixed = datetime.now().astimezone().tzinfo
     assert fixed is not None

@@ -9,8 +9,14 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+
+from monitor.paths import library_cache
+
+# Before matplotlib makes folders of the umask's mode (see paths).
+os.environ.setdefault("MPLCONFIGDIR", library_cache("matplotlib"))
 
 import matplotlib
 

@@ -53,10 +53,46 @@ def require(path: Path) -> None:
         )
 
 
+def require_yours(path: Path) -> None:
+    """Refuse a database another user could have written (see `files.not_yours`):
+    its figures, and the retention it is cleared by, would be theirs."""
+    why = files.not_yours(path)
+    if why:
+        raise StoreError(f"refusing the database {path}: {why}")
+
+
+HEADER = b"SQLite format 3\x00"
+
+
+def header_problem(path: Path) -> str | None:
+    """What is wrong with the database file's header, or None (an empty file is
+    a database not yet written). Reads 100 bytes and the file's size."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return None  # SQLite will say why it cannot open it
+    if not head:
+        return None
+    if len(head) < 100 or not head.startswith(HEADER):
+        return "file is not a database"
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages = int.from_bytes(head[28:32], "big")
+    # The header's page count holds only while its change counter matches
+    # (offsets 24 and 92); then the file must hold that many pages.
+    if head[24:28] == head[92:96] and pages and size < pages * page:
+        return f"truncated: {size} bytes of the {pages * page} its header counts"
+    return None
+
+
 def uri(path: Path, **query: str) -> str:
-    """An SQLite URI for `path` (any characters) with query parameters."""
+    """An SQLite URI for `path` (any bytes the file system takes) with query parameters."""
     params = "&".join(f"{k}={v}" for k, v in query.items())
-    return f"file:{quote(str(path.absolute()))}?{params}"
+    # The path's bytes (a Latin-1 name is not UTF-8: os.fsencode gives back the
+    # bytes surrogateescape stands for), each percent-encoded as SQLite expects.
+    return f"file:{quote(os.fsencode(path.absolute()))}?{params}"
 
 
 def explain(path: Path, exc: sqlite3.Error) -> StoreError:

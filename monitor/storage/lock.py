@@ -14,7 +14,17 @@ killed monitor leaves it, unlocked, and only the lock counts, never the pid
 written in it. Suspend keeps the lock like any open file.
 
 The lock sits beside the database's real path, so a symlink to it is the
-same database. It guards one machine: on a network file system mounted
+same database. A hard link (or a bind mount) is another path to the same
+file, with a lock file of its own: so the recorder also holds a flock on the
+database file itself, which the kernel keeps per file (device and inode),
+not per path, and a second recorder through any path is refused (naming the
+first one's pid from /proc/locks where there is one). SQLite's own locks
+are POSIX locks, which flock does not touch; but POSIX locks go when any
+descriptor of the file closes, so that descriptor is closed only after
+the store is (the lock is taken before the store opens, let go after).
+The lock file is opened without following a symlink: a link or a folder in
+its place is an error, and what it points to is never written.
+It guards one machine: on a network file system mounted
 without locking (NFS `nolock`, `local_lock=flock`) two machines sharing a
 home folder each get the lock.
 """
@@ -31,7 +41,7 @@ from pathlib import Path
 from monitor import paths
 from monitor.errors import DatabaseBusy, StoreError
 from monitor.storage import files
-from monitor.storage.database import database_path
+from monitor.storage.database import create_private, database_path
 
 try:
     import fcntl
@@ -111,10 +121,34 @@ def busy_message(db: Path, holder: Holder | None, advice: str = RECORDING_ADVICE
 class RecordingLock:
     """The held lock on `db`; `release()` (or the process ending) lets go of it."""
 
-    def __init__(self, db: Path, path: Path, fd: int) -> None:
+    def __init__(self, db: Path, path: Path, fd: int, advice: str = RECORDING_ADVICE) -> None:
         self.db = db
         self.path = path
         self._fd: int | None = fd
+        self._file_fd: int | None = None  # the flock on the database file itself
+        self._advice = advice
+
+    def hold_file(self, create: bool = False) -> None:
+        """Hold the database file itself (see the module), creating it if `create`;
+        DatabaseBusy if another recorder holds it through another path."""
+        if self._file_fd is not None or fcntl is None:
+            return
+        if create:
+            create_private(self.db)
+        try:
+            fd = os.open(self.db, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return  # not there yet (held once created), or unreadable: SQLite will say
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)  # nothing of SQLite is open on it in this process yet
+            if isinstance(exc, BlockingIOError):
+                raise DatabaseBusy(
+                    busy_message(self.db, _flock_holder(self.db), self._advice)
+                ) from None
+            return  # a file system without flock: the lock file still guards the path
+        self._file_fd = fd
 
     def release(self) -> None:
         if self._fd is None:
@@ -127,6 +161,27 @@ class RecordingLock:
                 self.path.unlink()
         os.close(self._fd)  # closing drops the flock
         self._fd = None
+        if self._file_fd is not None:
+            os.close(self._file_fd)
+            self._file_fd = None
+
+
+def _flock_holder(db: Path) -> Holder | None:
+    """Who holds a flock on the file at `db`, from /proc/locks (Linux), if anyone."""
+    try:
+        st = os.stat(db)
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == inode:
+            with suppress(ValueError):
+                pid = int(fields[4])
+                if pid != os.getpid():
+                    return Holder(pid, "")
+    return None
 
 
 def _open(db: Path, path: Path) -> int:
@@ -135,13 +190,13 @@ def _open(db: Path, path: Path) -> int:
         # Without O_TRUNC: the holder's pid must survive our open. Python's
         # descriptors are not inherited, so a chime player or notify-send started
         # by the monitor cannot keep the lock alive after it.
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        return os.open(path, os.O_RDWR | os.O_CREAT | files.NOFOLLOW, 0o600)
     except OSError as exc:
         # One left by another user (a killed `sudo ... run`) is still a lock:
         # flock needs no write access.
         if isinstance(exc, PermissionError) and path.exists():
             with suppress(OSError):
-                return os.open(path, os.O_RDONLY)
+                return os.open(path, os.O_RDONLY | files.NOFOLLOW)
         raise StoreError(
             f"cannot lock {db}: cannot create its lock file {path} ({files.why_not(path, exc)})"
         ) from None
@@ -150,7 +205,7 @@ def _open(db: Path, path: Path) -> int:
 def _is_at(fd: int, path: Path) -> bool:
     """Whether the file open at `fd` is still the one at `path`."""
     try:
-        here, there = os.fstat(fd), os.stat(path)
+        here, there = os.fstat(fd), os.lstat(path)
     except FileNotFoundError:
         return False
     return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
@@ -192,7 +247,13 @@ def acquire(db: Path | None, command: str, advice: str = RECORDING_ADVICE) -> Re
     with suppress(OSError):
         os.ftruncate(fd, 0)  # a pid left by a killed monitor
         os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
-    return RecordingLock(db, path, fd)
+    held = RecordingLock(db, path, fd, advice)
+    try:
+        held.hold_file()
+    except BaseException:
+        held.release()
+        raise
+    return held
 
 
 @contextmanager

@@ -47,14 +47,18 @@ def load(name_or_path: str, mirrored: bool | None = None) -> Profile:
     path = path_for(name_or_path)
     fix = f"recalibrate with {calibrate_command(name_or_path)}"
     try:
-        text = path.read_text(encoding="utf-8")
+        data, st = files.read_regular(path)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ProfileError(
             f"no calibration profile at {path}; create it with "
             f"{calibrate_command(name_or_path)}"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ProfileError(f"cannot read profile {path}: {exc}") from None
+    why = files.not_yours(path, st)
+    if why:
+        raise ProfileError(f"refusing the profile {path}: {why}")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

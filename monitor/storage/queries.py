@@ -14,7 +14,7 @@ from typing import Any
 from monitor.core.values import Span
 from monitor.settings import DEFAULTS
 from monitor.storage.database import explain
-from monitor.storage.rows import AlertRow, DayRows, SampleRow
+from monitor.storage.rows import AlertRow, DayRows, SampleRow, merge
 
 # The longest a samples row can last (t to t + dur_s): its second's frames
 # each stand for the time to the next one, the last of them for up to
@@ -62,7 +62,7 @@ class Reads:
 
         An open bout (see migration 3) runs to its session's last write; it is
         `ongoing` if that write is recent at `now` (see `live_for_s`). Without
-        `now`, no bout is ongoing.
+        `now`, no bout is ongoing. Each second counts once (`DayRows.distinct`).
         """
         c = self.conn
         try:
@@ -81,10 +81,11 @@ class Reads:
                     issues=json.loads(r[10]),
                     hips_s=r[11],
                     metrics=json.loads(r[12]),
+                    session=r[13],
                 )
                 for r in c.execute(
                     "SELECT t, dur_s, presence, posture, seated_s, standing_s, away_s, "
-                    "unknown_s, good_s, drift_s, issues, hips_s, metrics FROM samples "
+                    "unknown_s, good_s, drift_s, issues, hips_s, metrics, session_id FROM samples "
                     "WHERE t >= ? AND t < ? ORDER BY t",
                     (start, end),
                 )
@@ -122,7 +123,8 @@ class Reads:
             ]
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
-        return DayRows(samples, bouts, breaks, alerts, ongoing)
+        # Two sessions over the same minutes (the clock set back) count them once.
+        return DayRows(samples, bouts, breaks, alerts, ongoing).distinct()
 
     def span(self) -> tuple[float, float] | None:
         """The first sample's start and the last one's end, or None for an empty database."""
@@ -143,6 +145,18 @@ class Reads:
             (end, start - LONGEST_ROW_S, start),
         ).fetchone()
         return row is not None
+
+    def held(self, start: float, end: float, session_id: int) -> list[Span]:
+        """What sessions but `session_id` recorded over [start, end), merged, in order."""
+        spans = [
+            Span(a, b)
+            for a, b in self.conn.execute(
+                "SELECT t, t + dur_s FROM samples WHERE t < ? AND t > ? AND t + dur_s > ? "
+                "AND session_id != ? ORDER BY t",
+                (end, start - LONGEST_ROW_S, start, session_id),
+            )
+        ]
+        return merge(spans, [])[0]
 
     def table(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], list[tuple]]:
         """Column names and rows of a query (for exports)."""

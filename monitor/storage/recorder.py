@@ -17,6 +17,11 @@ from its start to the last step, as the session's one open bout row, so a
 report taken meanwhile (or after a crash) has it; the write that stores the
 bout as ended removes that row. A failing disk never stops monitoring:
 the recorder logs once, sets `failed` and drops what it would have written.
+
+A session never records over time another session already holds (the
+clock set back, by NTP or a dual-boot mix-up, makes "now" a time recorded
+before): those seconds, and the alerts in them, are not written, bouts and
+breaks keep their part outside them, and the log says so once.
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.core.sitting import BoutEnded, BreakEnded, SittingEvent
 from monitor.core.tracker import Step
-from monitor.core.values import Alert, Presence, TimelineSample
+from monitor.core.values import Alert, Presence, Span, TimelineSample
 from monitor.settings import Settings
+from monitor.storage.rows import merge, outside
 
 if TYPE_CHECKING:
     from monitor.storage.store import Store
@@ -88,6 +94,10 @@ class _Second:
         )
 
 
+def _stamp(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+
+
 class Recorder:
     def __init__(
         self,
@@ -126,6 +136,10 @@ class Recorder:
         self._bout_start: float | None = None
         self._left_at: float | None = None
         self._open_written: tuple[float, float] | None = None  # the open bout row as stored
+        # What other sessions recorded from our start up to `_held_to` (wall s).
+        self._held: list[Span] = []
+        self._held_to = math.floor(started_at)
+        self.overlapped = False  # some of what was seen was already recorded
 
     def wall(self, t: float) -> float:
         return self.started_at + (t - self.t0)
@@ -212,8 +226,9 @@ class Recorder:
             return
         rows = self._rows
         try:
+            batch, trimmed_bout = self._unheld(rows, open_bout)
             self.store.write(
-                self.session_id, rows, open_bout, replace_open=self._open_written is not None
+                self.session_id, batch, trimmed_bout, replace_open=self._open_written is not None
             )
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -231,6 +246,48 @@ class Recorder:
         for kind in rows:
             rows[kind] = []
         self._pending_since = None
+
+    def _unheld(
+        self, rows: dict[str, list[tuple[Any, ...]]], open_bout: tuple[float, float] | None
+    ) -> tuple[dict[str, list[tuple[Any, ...]]], tuple[float, float] | None]:
+        """The batch without what other sessions already recorded (see the module)."""
+        ends = [r[1] + r[2] for r in rows["samples"]] + [r[2] for r in rows["bouts"]]
+        ends += [r[2] for r in rows["breaks"]] + [r[1] for r in rows["alerts"]]
+        end = max([*ends, open_bout[1] if open_bout else 0.0])
+        if end > self._held_to:
+            more = self.store.held(self._held_to, end, self.session_id)
+            self._held = merge(self._held + more, [])[0]
+            self._held_to = end
+        if not self._held:
+            return rows, open_bout
+
+        def free(a: float, b: float) -> bool:
+            return outside(Span(a, b), self._held) == Span(a, b)
+
+        def spans(kind: str) -> list[tuple[Any, ...]]:
+            out = []
+            for session, a, b in rows[kind]:
+                part = outside(Span(a, b), self._held)
+                if part is not None:
+                    out.append((session, part.start, part.end))
+            return out
+
+        batch = dict(rows)
+        batch["samples"] = [r for r in rows["samples"] if free(r[1], r[1] + r[2])]
+        batch["alerts"] = [r for r in rows["alerts"] if free(r[1], r[1])]
+        batch["bouts"], batch["breaks"] = spans("bouts"), spans("breaks")
+        if open_bout is not None:
+            part = outside(Span(*open_bout), self._held)
+            open_bout = None if part is None else (part.start, part.end)
+        if batch["samples"] != rows["samples"] and not self.overlapped:
+            self.overlapped = True
+            first = next(r for r in rows["samples"] if not free(r[1], r[1] + r[2]))
+            log.warning(
+                "the clock reads %s, a time %s already holds monitoring for (was the clock "
+                "set back?): seconds already recorded are not recorded again",
+                _stamp(first[1]), self.store.path,
+            )  # fmt: skip
+        return batch, open_bout
 
     def _fail(self, exc: sqlite3.Error) -> None:
         self.failed = f"recording stopped: {exc} ({self.store.path})"

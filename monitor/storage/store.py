@@ -19,7 +19,15 @@ from typing import Any
 
 from monitor.errors import StoreError
 from monitor.storage import files, migrations
-from monitor.storage.database import create_private, database_path, explain, require, uri
+from monitor.storage.database import (
+    create_private,
+    database_path,
+    explain,
+    header_problem,
+    require,
+    require_yours,
+    uri,
+)
 from monitor.storage.migrations import VERSION
 from monitor.storage.queries import LONGEST_ROW_S, Reads
 
@@ -44,6 +52,7 @@ class Store(Reads):
             create_private(path)
         else:
             require(path)
+        require_yours(path)
         address = uri(path, mode="rwc" if create else "rw")
         return cls._connect(path, address, timeout_s, cls._check_and_migrate)
 
@@ -59,6 +68,7 @@ class Store(Reads):
         """
         path = database_path(path)
         require(path)
+        require_yours(path)
         why = files.unwritable(path, in_place=True)
         if why is None:
             return cls.open(path, timeout_s, create=False)
@@ -96,15 +106,22 @@ class Store(Reads):
         return store
 
     def _check(self) -> int:
-        """The schema version of a sound database this code understands."""
+        """The schema version of a database this code understands.
+
+        Cheap, whatever the history's length (a year of seconds is a few
+        hundred MB, and a full check read all of it on every open: 2.5 s from
+        a cold cache): the file's header, its size against the header's page
+        count, and its schema. The whole file is checked (`check_whole`)
+        where it matters: before a migration rewrites it and before `forget`
+        deletes from it.
+        """
         c = self.conn
         # Read before writing anything: a file that is not a database fails here.
-        problems = [r[0] for r in c.execute("PRAGMA quick_check").fetchall()]
-        if problems != ["ok"]:
-            raise StoreError(
-                f"database {self.path} is damaged ({'; '.join(problems[:3])}); it was left "
-                "as it is: move it aside to start a new one, or restore a backup"
-            )
+        problem = header_problem(self.path)
+        if problem is None:
+            c.execute("SELECT count(*) FROM sqlite_master").fetchone()  # parses the schema
+        else:
+            self._damaged([problem])
         version = int(c.execute("PRAGMA user_version").fetchone()[0])
         if version > VERSION:
             raise StoreError(
@@ -112,6 +129,18 @@ class Store(Reads):
                 f"posture-monitor understands ({VERSION}); upgrade posture-monitor"
             )
         return version
+
+    def check_whole(self) -> None:
+        """Read every page (PRAGMA quick_check); StoreError if any is damaged."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            self._damaged(problems)
+
+    def _damaged(self, problems: list[str]) -> None:
+        raise StoreError(
+            f"database {self.path} is damaged ({'; '.join(problems[:3])}); it was left "
+            "as it is: move it aside to start a new one, or restore a backup"
+        )
 
     def _check_to_read(self) -> None:
         version = self._check()
@@ -135,6 +164,8 @@ class Store(Reads):
         # an hour of the live loop, against 0.16 MiB at 64 KiB).
         c.execute("PRAGMA cache_size=-64")
         c.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, no corruption
+        if 0 < version < VERSION:
+            self.check_whole()  # an older file is rewritten only if it is sound
         for number in range(version + 1, VERSION + 1):
             migrations.apply(c, number)
 
@@ -245,6 +276,8 @@ class Store(Reads):
 
     def forget(self, before: float, vacuum: bool = True) -> int:
         """Delete everything recorded before `before` (epoch s); the rows deleted."""
+        if vacuum:  # `data forget` rewrites the whole file: only a sound one
+            self.check_whole()
         try:
             with self.transaction() as c:
                 n = 0

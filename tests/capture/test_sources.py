@@ -195,13 +195,22 @@ def test_bad_input_raises_a_source_error_naming_the_path(tmp_path, what, make, w
     assert str(path) in str(caught.value)
 
 
-def test_an_unreadable_image_in_a_folder_is_named(tmp_path):
+def test_an_unreadable_image_in_a_folder_is_named_and_skipped(tmp_path, caplog):
+    # Issue 22: one damaged still no longer aborts the folder (a damaged video is
+    # analysed up to the damage too); it is named in a warning, its second a gap.
     cv2.imwrite(str(tmp_path / "a.jpg"), np.zeros((8, 8, 3), np.uint8))
     (tmp_path / "b.jpg").write_bytes(b"not a jpeg")
-    frames = open_source(str(tmp_path)).frames()
-    assert next(frames).t_s == 0.0
-    with pytest.raises(SourceError, match=r"cannot read .*b\.jpg"):
-        next(frames)
+    cv2.imwrite(str(tmp_path / "c.jpg"), np.zeros((8, 8, 3), np.uint8))
+    with caplog.at_level("WARNING"):
+        times = [f.t_s for f in open_source(str(tmp_path)).frames()]
+    assert times == [0.0, 2.0]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"skipping {tmp_path / 'b.jpg'}: it cannot be read as an image"
+    ]
+    (tmp_path / "a.jpg").write_bytes(b"not a jpeg either")
+    (tmp_path / "c.jpg").unlink()
+    with pytest.raises(SourceError, match=r"none of the images at .* can be read"):
+        list(open_source(str(tmp_path)).frames())
 
 
 def test_a_truncated_video_yields_the_frames_before_the_damage_then_ends(tmp_path, caplog):
