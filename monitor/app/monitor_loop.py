@@ -22,7 +22,7 @@ from typing import Protocol, TextIO
 import cv2
 import numpy as np
 
-from monitor.app.status import MOVED, status_line
+from monitor.app.status import CLEAR_LINE, MOVED, status_line
 from monitor.capture.live import CameraLost, Capture, EndOfSource
 from monitor.core import metrics
 from monitor.core.alerts import format_minutes
@@ -353,7 +353,7 @@ class LiveMonitor:
         self._last_note = self.note
         line = status_line(self.last_step, self.rate(), self.note)
         if self.out.isatty():
-            self._write("\r\x1b[K" + line)
+            self._write(CLEAR_LINE + line)
         elif changed or t - self._last_line_t >= STATUS_EVERY_S:
             self._last_line_t = t
             self._write(line + "\n")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from monitor import paths
 from monitor.app import heap
 from monitor.app.monitor_loop import LiveMonitor, write_out
+from monitor.app.status import log_lines_clear_status
 from monitor.capture.live import CameraLost, Capture, open_capture
 from monitor.core.profile import Profile
 from monitor.core.tracker import Tracker
@@ -110,7 +111,11 @@ def offer_calibration(source: str, name: str, model: Path, settings: Settings) -
             file=sys.stderr,
         )
         return None
-    answer = input("No calibration profile yet. Calibrate your neutral posture now? [Y/n] ")
+    try:
+        answer = input("No calibration profile yet. Calibrate your neutral posture now? [Y/n] ")
+    except EOFError:  # Ctrl-D: end of input means no
+        print()
+        answer = "n"
     if answer.strip().lower() not in ("", "y", "yes"):
         print("Monitoring presence and sitting time only; posture needs calibration.")
         return None
@@ -160,6 +165,7 @@ def run(
             return next(captures, None) or open_capture(source, loop)
 
         stack.enter_context(file_logging(log_file()))
+        stack.enter_context(log_lines_clear_status(sys.stderr))
         stack.enter_context(stop_on_signals(stop))  # before the slow start-up
         estimator = stack.enter_context(PoseEstimator(model, mirrored=settings.camera.mirrored))
         origin = time.time()

@@ -82,12 +82,17 @@ def report_command(args: argparse.Namespace) -> int:
     if args.days > 1:
         print()
         print(text.format_trend(reports))
+    written = [args.csv] if args.csv else []
     if args.json:
         export.write_json(args.json, reports)
+        written.append(args.json)
     if args.html:
         from monitor.report import html
 
         files.write_text(args.html, html.render(reports, samples, tz))
+        written.append(args.html)
+    if written:
+        print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 
