@@ -16,6 +16,8 @@ from pathlib import Path
 from monitor import paths
 
 REQUESTS = ("pause", "snooze")
+# A pause "until resumed" (the tray's menu) is one this long: ten years.
+UNTIL_RESUMED_S = 10 * 365 * 86400.0
 
 
 def request_path(name: str) -> Path:
