@@ -46,7 +46,7 @@ COLOURS: dict[TrayState, tuple[int, int, int]] = {
     TrayState.AWAY: (158, 158, 158),
     TrayState.PAUSED: (30, 100, 200),
     TrayState.CAMERA: (120, 40, 160),
-    TrayState.STARTING: (220, 220, 220),
+    TrayState.STARTING: (250, 215, 90),
 }
 
 
