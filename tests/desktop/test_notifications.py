@@ -38,7 +38,7 @@ def watch_notify_calls(env: dict[str, str], log: Path) -> subprocess.Popen:
     """dbus-monitor on the private bus, writing every Notify call it sees."""
     watcher = subprocess.Popen(
         ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
-        env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+        env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115 (the child's)
     )  # fmt: skip
     time.sleep(0.5)
     return watcher

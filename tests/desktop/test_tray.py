@@ -102,7 +102,8 @@ def test_run_shows_the_state_in_the_tray_and_its_menu_drives_the_monitor(tmp_pat
              "--db", str(tmp_path / "m.db"), "--set", "posture.hold_s=1",
              "--set", "sound.enabled=false"],
             env=desktop, cwd=REPO, stdin=subprocess.DEVNULL, text=True,
-            stdout=open(tmp_path / "out.txt", "w"), stderr=open(tmp_path / "err.txt", "w"),
+            stdout=open(tmp_path / "out.txt", "w"),  # noqa: SIM115 (the child's, until it ends)
+            stderr=open(tmp_path / "err.txt", "w"),  # noqa: SIM115
         )  # fmt: skip
         seen: list[TrayState] = []
 
@@ -153,3 +154,15 @@ def test_run_shows_the_state_in_the_tray_and_its_menu_drives_the_monitor(tmp_pat
     assert out.startswith("monitored "), out  # quit from the menu: a clean stop with a summary
     assert "paused until " in err  # the status output saw the pause
     assert "Traceback" not in err
+
+
+def test_no_desktop_no_tray(monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.desktop import companion
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    actions = tray.Actions(*(lambda *a: None for _ in range(6)))  # type: ignore[misc]
+    assert companion.start_tray(object(), actions, enabled=True) is None  # type: ignore[arg-type]
+    monkeypatch.setenv("DISPLAY", ":99")
+    assert companion.start_tray(object(), actions, enabled=False) is None  # type: ignore[arg-type]
+    assert tray.desktop_available({"WAYLAND_DISPLAY": "wayland-0"})

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 from PIL import Image
@@ -27,7 +27,7 @@ def require(*programs: str) -> None:
 
 
 def _start(stack: ExitStack, argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    out = stack.enter_context(open(log, "wb"))
+    out = stack.enter_context(open(log, "wb"))  # noqa: SIM115 (closed by the stack)
     child = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def end() -> None:
@@ -83,10 +83,8 @@ def virtual_desktop(
 
 
 def _kill(pid: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.kill(pid, 15)
-    except ProcessLookupError:
-        pass
 
 
 def wait_for(check, timeout_s: float = 15.0, every_s: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
