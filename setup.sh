@@ -8,7 +8,12 @@ cd "$(dirname "$0")"
 # ALSA headers for simpleaudio's build; the rest is for tests that play sound
 # into a file (alsa-utils), open windows on a virtual screen (xvfb), render the
 # HTML report (chromium) and trace system calls (strace).
-APT_PACKAGES="libasound2-dev alsa-utils libgl1 libglib2.0-0 xvfb xauth x11-utils x11-apps xdotool chromium strace"
+# The desktop: GTK 3 and what PyGObject builds against (the tray icon),
+# notify-send (libnotify-bin), and for the desktop tests a D-Bus session bus
+# (dbus), a notification daemon (dunst), a tray (trayer), screenshots (imagemagick).
+APT_PACKAGES="libasound2-dev alsa-utils libgl1 libglib2.0-0 xvfb xauth x11-utils x11-apps xdotool chromium strace \
+  gir1.2-gtk-3.0 libgirepository1.0-dev libcairo2-dev pkg-config gcc python3-dev \
+  libnotify-bin dbus dbus-x11 dunst trayer imagemagick"
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
@@ -30,7 +35,7 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 # simpleaudio is optional at run time: if it cannot build, the monitor falls
 # back to other players, so its failure does not stop the set-up.
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[dev,desktop]"
 .venv/bin/python -m pip install -q -e ".[sound]" || echo "setup: simpleaudio did not install; sound will use a fallback player" >&2
 # MediaPipe imports matplotlib, whose first import builds a font cache
 # (seconds): build it now rather than during the first command.

@@ -123,6 +123,17 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class Desktop:
+    # On by default: the icon is the one glance at the state that needs no
+    # terminal (a monitor started at login has none). Off for a tray that
+    # misbehaves, or a desktop without one; without a display it is never tried.
+    tray: bool = _opt(
+        True, "a tray icon while `run` runs on a desktop: state by colour, a menu to pause, "
+        "snooze, calibrate, open the report",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     camera: Camera = field(default_factory=Camera)
     sampling: Sampling = field(default_factory=Sampling)
@@ -132,6 +143,7 @@ class Settings:
     posture: Posture = field(default_factory=Posture)
     sound: Sound = field(default_factory=Sound)
     storage: Storage = field(default_factory=Storage)
+    desktop: Desktop = field(default_factory=Desktop)
 
 
 DEFAULTS = Settings()

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-import cv2
 import numpy as np
 
-from monitor.app.status import MOVED, status_line
+from monitor.app.status import CLEAR_LINE, MOVED, status_line
+from monitor.capture.change import ChangeDetector
 from monitor.capture.live import CameraLost, Capture, EndOfSource
 from monitor.core import metrics
 from monitor.core.alerts import format_minutes
@@ -31,6 +31,7 @@ from monitor.core.sample import PoseSample
 from monitor.core.tracker import Step, Tracker
 from monitor.core.values import Alert, PostureState, Presence
 from monitor.settings import Settings
+from monitor.storage.control import UNTIL_RESUMED_S
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ MOVED_REPEAT_S = 3600.0  # the "camera moved" line again at most this often
 # An unchanged frame reuses the last pose for at most this long, so a
 # frozen picture cannot hide a real change for ever.
 MAX_REUSE_S = 30.0
-THUMBNAIL = (32, 24)
 
 
 def write_out(stream: TextIO, text: str) -> bool:
@@ -91,30 +91,6 @@ class Session:
     camera_losses: int = 0
 
 
-class ChangeDetector:
-    """Says whether a frame differs from the last analysed one (grey thumbnail)."""
-
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
-        self._last: np.ndarray | None = None
-
-    def changed(self, image: np.ndarray) -> bool:
-        # Every n-th pixel first, keeping at least 4x the thumbnail: averaging a
-        # whole 720p frame down costs ten times more and decides the same.
-        height, width = image.shape[:2]
-        n = max(1, min(width // (4 * THUMBNAIL[0]), height // (4 * THUMBNAIL[1])))
-        grey = cv2.cvtColor(image[::n, ::n] if n > 1 else image, cv2.COLOR_BGR2GRAY)
-        small = cv2.resize(grey, THUMBNAIL, interpolation=cv2.INTER_AREA).astype(np.int16)
-        if self._last is None or self.threshold <= 0:
-            self._last = small
-            return True
-        difference = float(np.mean(np.abs(small - self._last)))
-        if difference < self.threshold:
-            return False
-        self._last = small
-        return True
-
-
 class LiveMonitor:
     def __init__(
         self,
@@ -132,6 +108,7 @@ class LiveMonitor:
         out: TextIO = sys.stderr,
         on_frame: Callable[[np.ndarray, PoseSample, Step, float], bool] | None = None,
         stop: threading.Event | None = None,
+        on_sample: Callable[[PoseSample], str | None] | None = None,
     ) -> None:
         self.open_capture = open_capture
         self.estimator = estimator
@@ -144,6 +121,7 @@ class LiveMonitor:
         self.snoozed_until = snoozed_until
         self.out = out
         self.on_frame = on_frame
+        self.on_sample = on_sample  # sees each sample first (a calibration asked from the tray)
         self.session = Session()
         self._stop = stop or threading.Event()
         self._capture: Capture | None = None
@@ -220,7 +198,9 @@ class LiveMonitor:
             self._release()
             self.last_step = None  # nothing is seen: unknown, never sitting
             self.session.last_posture = None  # nor judged: the time is not good or drift
-            self.note = f"paused until {time.strftime('%H:%M', time.localtime(until))}"
+            end = time.strftime("%H:%M", time.localtime(until))
+            # The tray's "until resumed" is a pause of years: no clock time for it.
+            self.note = f"paused until {'resumed' if until - wall > UNTIL_RESUMED_S / 2 else end}"
             self._status(self._now())
             return
         if self._capture is None and not self._reconnect(wall):
@@ -248,6 +228,9 @@ class LiveMonitor:
         else:
             sample = self.estimator.estimate(t, image)
             self._last_sample = sample
+        said = self.on_sample(sample) if self.on_sample is not None else None
+        if said:
+            self._write(f"\n[{time.strftime('%H:%M', time.localtime(self.wall()))}] {said}\n")
         step = self.tracker.step(sample)
         self.last_step = step
         self._account(t, step)
@@ -353,7 +336,7 @@ class LiveMonitor:
         self._last_note = self.note
         line = status_line(self.last_step, self.rate(), self.note)
         if self.out.isatty():
-            self._write("\r\x1b[K" + line)
+            self._write(CLEAR_LINE + line)
         elif changed or t - self._last_line_t >= STATUS_EVERY_S:
             self._last_line_t = t
             self._write(line + "\n")

@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.capture.pose import PoseEstimator
 from monitor.capture.sources import FrameSource, open_source
+from monitor.core import metrics
 from monitor.core import profile as profiles
 from monitor.core.posture import NOT_OBSERVABLE
 from monitor.core.profile import Profile
 from monitor.core.sample import PoseSample
 from monitor.core.sitting import SittingEvent
 from monitor.core.tracker import Step, Tracker
+from monitor.core.values import PostureState
 from monitor.errors import ProfileError
 from monitor.report.timeline import Timeline
 from monitor.settings import Settings
@@ -102,10 +105,29 @@ def track(
     timeline.bouts = list(tracker.bouts)
     timeline.breaks = list(tracker.breaks)
     if profile is not None:
+        _say_if_the_view_differs(estimated, timeline, profile)
         timeline.extra["profile"] = {"name": profile.name, "view": profile.view.value}
         if not observable:
             timeline.extra["pelvic_tilt"] = NOT_OBSERVABLE
     return timeline
+
+
+def _say_if_the_view_differs(estimated: Estimated, timeline: Timeline, profile: Profile) -> None:
+    """Once, on stderr: no posture was judged because the recording is seen
+    from another view than the profile's (else every sample is a silent unknown)."""
+    if any(s.posture is not PostureState.UNKNOWN for s in timeline.samples):
+        return
+    views = Counter(v for v in map(metrics.detect_view, estimated.samples) if v is not None)
+    if not views:
+        return
+    seen, _ = views.most_common(1)[0]
+    if seen is not profile.view:
+        log.warning(
+            "posture is not judged: profile '%s' was calibrated in the %s view, and this "
+            "recording is seen from the %s; calibrate on it (--calibrate START:END) or use "
+            "a profile from a %s camera",
+            profile.name, profile.view.value, seen.value, seen.value,
+        )  # fmt: skip
 
 
 def estimate_video(
@@ -193,10 +215,13 @@ def analyse(
 
 
 def stderr_progress(label: str, every_s: float = 0.25) -> Progress:
-    """A progress bar on stderr, redrawn at most every `every_s` of wall time."""
+    """A progress bar on stderr, redrawn at most every `every_s` of wall time;
+    into a pipe or a log file, where carriage returns pile up, nothing."""
     last = [0.0]
 
     def show(t_s: float, duration_s: float) -> None:
+        if not _is_terminal(sys.stderr):
+            return
         now = time.monotonic()
         if now - last[0] < every_s and t_s < duration_s:
             return
@@ -210,6 +235,13 @@ def stderr_progress(label: str, every_s: float = 0.25) -> Progress:
         sys.stderr.flush()
 
     return show
+
+
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # None, or closed
+        return False
 
 
 def summary(timeline: Timeline) -> str:

@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, TextIO
 from monitor import paths
 from monitor.app import heap
 from monitor.app.monitor_loop import LiveMonitor, write_out
+from monitor.app.recalibration import Recalibration
+from monitor.app.status import log_lines_clear_status
 from monitor.capture.live import CameraLost, Capture, open_capture
 from monitor.core.profile import Profile
 from monitor.core.tracker import Tracker
+from monitor.desktop import companion
 from monitor.errors import ProfileError
 from monitor.settings import Settings
 from monitor.storage import control, lock, profiles
@@ -34,7 +37,7 @@ if TYPE_CHECKING:  # imported where used, to keep `--help` and start-up quick
 
     from monitor.core.sample import PoseSample
     from monitor.core.tracker import Step
-    from monitor.sound.announcer import Announcer
+    from monitor.sound.announcer import Announcer, Notifies
     from monitor.storage.recorder import Recorder
     from monitor.storage.store import Store
 
@@ -111,7 +114,11 @@ def offer_calibration(source: str, name: str, model: Path, settings: Settings) -
             file=sys.stderr,
         )
         return None
-    answer = input("No calibration profile yet. Calibrate your neutral posture now? [Y/n] ")
+    try:
+        answer = input("No calibration profile yet. Calibrate your neutral posture now? [Y/n] ")
+    except EOFError:  # Ctrl-D: end of input means no
+        print()
+        answer = "n"
     if answer.strip().lower() not in ("", "y", "yes"):
         print("Monitoring presence and sitting time only; posture needs calibration.")
         return None
@@ -137,6 +144,7 @@ def run(
     loop: bool = False,
     preview: bool = False,
     quiet: bool = False,
+    tray: bool = True,
 ) -> int:
     from monitor.capture.pose import PoseEstimator
 
@@ -165,17 +173,26 @@ def run(
             return next(captures, None) or open_capture(source, loop)
 
         stack.enter_context(file_logging(log_file()))
+        stack.enter_context(log_lines_clear_status(sys.stderr))
         stack.enter_context(stop_on_signals(stop))  # before the slow start-up
         estimator = stack.enter_context(PoseEstimator(model, mirrored=settings.camera.mirrored))
         origin = time.time()
         recorder = _recorder(stack, db, source, model, profile, settings, origin)
         held.hold_file()  # a database made just now: held through every path from here
-        announcer = _announcer(settings, quiet)
+        tracker = Tracker(settings, profile)
+        recalibration = Recalibration(
+            tracker, profile_name, settings.posture.calibrate_s, settings.camera.mirrored,
+            profiles.save,
+        )  # fmt: skip
+        notifier = companion.notifier(
+            settings, companion.notification_actions(settings, recalibration)
+        )
+        announcer = _announcer(settings, quiet, notifier)
         on_frame = _preview(stack, profile) if preview else None
         monitor = LiveMonitor(
             open_next,
             estimator,
-            Tracker(settings, profile),
+            tracker,
             settings,
             recorder=recorder,
             announcer=announcer,
@@ -184,7 +201,16 @@ def run(
             snoozed_until=lambda now: control.until("snooze", now),
             on_frame=on_frame,
             stop=stop,
+            on_sample=recalibration.feed,
         )
+        # GTK's loop and the preview's Qt one would share GLib's default context.
+        icon = companion.start_tray(
+            monitor,
+            companion.tray_actions(settings, stop, recalibration, recorder.store.path),
+            tray and settings.desktop.tray and not preview,
+        )
+        if icon is not None:
+            stack.callback(icon.stop)
         log.info(
             "monitoring %s with %s, profile %s",
             source,
@@ -249,14 +275,16 @@ def _recorder(
     )
 
 
-def _announcer(settings: Settings, quiet: bool) -> Announcer | None:
+def _announcer(settings: Settings, quiet: bool, notifier: Notifies | None) -> Announcer | None:
     if not settings.sound.enabled and not settings.sound.notify:
         return None
     from monitor.core.quiet import QuietTime
     from monitor.sound.announcer import Announcer
 
     sound = settings.sound
-    return Announcer(sound, QuietTime.from_text(quiet or sound.quiet, sound.working_hours))
+    return Announcer(
+        sound, QuietTime.from_text(quiet or sound.quiet, sound.working_hours), notifier=notifier
+    )
 
 
 def _preview(

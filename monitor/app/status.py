@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
 
 from monitor.core.posture import RECALIBRATE
 from monitor.core.tracker import Step
@@ -60,3 +64,41 @@ def status_line(step: Step | None, rate_fps: float, note: str = "") -> str:
         parts.append(note)
     parts.append(f"{rate_fps:.1f} fps")
     return " | ".join(parts)
+
+
+# Carriage return, then erase to the end of the line: the status line is gone.
+CLEAR_LINE = "\r\x1b[K"
+
+
+class ClearsStatusLine(logging.Filter):
+    """Starts each log record on a clean line where a status line may be drawn
+    (a terminal): without it a warning is glued onto the status line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            if self.stream.isatty():
+                self.stream.write(CLEAR_LINE)
+        except (OSError, ValueError):  # a closed terminal: the handler copes with the rest
+            pass
+        return True
+
+
+@contextmanager
+def log_lines_clear_status(stream: TextIO) -> Iterator[None]:
+    """While the status line is drawn on `stream`, log records there start on a clean line."""
+    handlers = [
+        h for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is stream
+    ]  # fmt: skip
+    clear = ClearsStatusLine(stream)
+    for handler in handlers:
+        handler.addFilter(clear)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(clear)

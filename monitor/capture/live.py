@@ -23,7 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from monitor.capture.sources import available_cameras, warn_if_cut_short
+from monitor.capture.sources import available_cameras, missing_camera, warn_if_cut_short
 from monitor.errors import SourceError
 
 
@@ -57,8 +57,7 @@ class CameraCapture:
             known = available_cameras()
             if index in known:
                 raise CameraLost(f"camera {index} is busy (another program may be using it)")
-            listing = ", ".join(map(str, known)) if known else "none found"
-            raise SourceError(f"camera {index} does not exist (cameras available: {listing})")
+            raise missing_camera(index, known)
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)

@@ -152,9 +152,15 @@ ProgressFn = Callable[[int, int | None], None]
 
 
 def progress_bar(label: str) -> ProgressFn:
-    """A minimal progress bar on stderr: done/total bytes, redrawn in place."""
+    """A minimal progress bar on stderr: done/total bytes, redrawn in place on a
+    terminal; into a pipe or a log file, one plain line when done."""
 
     def show(done: int, total: int | None) -> None:
+        if not sys.stderr.isatty():
+            if total is not None and done >= total:
+                sys.stderr.write(f"{label}: {done / 1e6:.1f} MB done\n")
+                sys.stderr.flush()
+            return
         if total:
             filled = int(30 * done / total)
             text = f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done * 100 // total:3d}%"

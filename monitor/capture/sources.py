@@ -211,9 +211,7 @@ class CameraSource:
         self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             self._cap.release()
-            found = available_cameras(exclude=index)
-            listing = ", ".join(map(str, found)) if found else "none found"
-            raise SourceError(f"camera {index} cannot be opened (cameras available: {listing})")
+            raise missing_camera(index, available_cameras(exclude=index))
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
 
@@ -247,6 +245,12 @@ def available_cameras(limit: int = 8, exclude: int | None = None) -> list[int]:
             found.append(i)
         cap.release()
     return found
+
+
+def missing_camera(index: int, found: list[int]) -> SourceError:
+    """The one wording, for `run` and `calibrate` alike, of a camera that is not there."""
+    listing = ", ".join(map(str, found)) if found else "none found"
+    return SourceError(f"camera {index} does not exist (cameras available: {listing})")
 
 
 def open_source(spec: str) -> VideoFileSource | ImageFolderSource | CameraSource:

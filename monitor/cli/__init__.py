@@ -15,13 +15,20 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from monitor import __version__
-from monitor.cli import configuration, development, history, monitoring, recordings
+from monitor.cli import (
+    configuration,
+    desktop,
+    development,
+    history,
+    monitoring,
+    recordings,
+)
 from monitor.cli.options import COMMANDS, Parser
 from monitor.errors import MonitorError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-GROUPS = (monitoring, recordings, history, configuration, development)
+GROUPS = (monitoring, recordings, history, configuration, desktop, development)
 
 
 def build_parser() -> argparse.ArgumentParser:

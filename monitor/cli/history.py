@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from monitor.cli import options
@@ -92,12 +93,18 @@ def report_command(args: argparse.Namespace) -> int:
         if args.days > 1:
             print()
             print(text.format_trend(reports))
+    written = [args.csv] if args.csv else []
     if args.json:
         export.write_json(args.json, reports)
+        written.append(args.json)
     if args.html:
         from monitor.report import html
 
         files.write_text(args.html, html.render(reports, samples, tz))
+        written.append(args.html)
+    written = [p for p in written if not files.is_stdout(p)]
+    if written:  # on stderr when standard output carries a file
+        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr if to_stdout else None)
     return 0
 
 

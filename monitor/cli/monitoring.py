@@ -29,7 +29,11 @@ def add_parsers(sub: options.Subparsers) -> None:
     p.add_argument("--db", type=Path, help="database file (default: in the user data folder)")
     p.add_argument("--loop", action="store_true", help="with a video file: start over at the end")
     p.add_argument("--quiet", action="store_true", help="no chimes (alerts are still recorded)")
-    p.add_argument(  # also after the options.command: `posture-monitor run --verbose`
+    p.add_argument(
+        "--no-tray", dest="tray", action="store_false",
+        help="no tray icon (default: one where there is a desktop; also desktop.tray)",
+    )  # fmt: skip
+    p.add_argument(  # also after the command: `posture-monitor run --verbose`
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
         help="log more detail on stderr",
     )  # fmt: skip
@@ -69,6 +73,7 @@ def run_command(args: argparse.Namespace) -> int:
         loop=args.loop,
         preview=args.preview,
         quiet=args.quiet,
+        tray=args.tray,
     )
 
 

@@ -167,6 +167,8 @@ def replay_command(args: argparse.Namespace) -> int:
         print(f"posture-monitor: note: --calibrate replaced --profile {args.profile}",
               file=sys.stderr)  # fmt: skip
     print(replay.summary(timeline))
+    if args.json:
+        print(f"wrote {args.json}")
     return 0
 
 

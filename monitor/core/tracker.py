@@ -70,6 +70,13 @@ class Tracker:
             posture.notes,
         )
 
+    def use_profile(self, profile: Profile) -> None:
+        """A new calibration, from now on: posture judged against it, presence
+        against its seated height; the sitting bout and the alerts go on."""
+        self.posture = PostureMonitor(self.settings.posture, profile)
+        if profile.seated is not None:
+            self.presence.calibrated = SeatedReference(*profile.seated)
+
     def pending(self) -> bool:
         """A change of presence is under way but not yet confirmed."""
         return self.sitting.pending or self.presence.raw is not self.presence.smoothed()

@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from monitor.report.figures import DayReport, duration
 from monitor.report.text import lines, longest_bout, title
@@ -43,11 +44,21 @@ h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse}td{padding:.25em .8em;border-bottom:1px solid #eee}
 td:first-child{color:#555;white-space:nowrap}.note{color:#8a5a00}img{max-width:100%}
 """
+# Chart text in points at DPI: readable once the page scales the picture down.
+TICK_PT = 9
+LEGEND_PT = 9
+TITLE_PT = 11
+DPI = 100
+
+
+def _unit(largest_s: float) -> tuple[float, str]:
+    """One unit for a whole chart: seconds on a day too short for whole minutes."""
+    return (1.0, "seconds") if largest_s < 60 else (60.0, "minutes")
 
 
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
@@ -85,27 +96,32 @@ def _runs(samples: Sequence[SampleRow], key: str, start: float) -> dict[str, lis
 
 def ribbon(r: DayReport, samples: Sequence[SampleRow], tz: tzinfo) -> str:
     fig, ax = plt.subplots(figsize=(11, 1.9))
+    seen = []  # the legend names only the states the day had
     for state, bars in _runs(samples, "presence", r.start).items():
         ax.broken_barh(bars, (0, 0.8), color=COLOURS.get(state, "#999"))
+        seen.append(state)
     for state, bars in _runs(samples, "posture", r.start).items():
         if state in ("good", "drift"):
             ax.broken_barh(bars, (1, 0.5), color=COLOURS[state])
+            seen.append(state)
     ax.set_yticks([0.4, 1.25], ["presence", "posture"])
+    ax.tick_params(labelsize=TICK_PT)
     ax.set_ylim(-0.1, 1.6)
     if samples:
         lo = (samples[0].t - r.start) / 3600
         hi = (samples[-1].t + samples[-1].dur_s - r.start) / 3600
         pad = max((hi - lo) * 0.02, 1 / 3600)
         _hour_axis(ax, r, tz, lo - pad, hi + pad)
-    ax.legend(
-        handles=[Patch(color=COLOURS[k], label=k) for k in COLOURS],
-        ncol=6,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.35),
-        frameon=False,
-        fontsize=8,
-    )
-    ax.set_title("The day: seated, standing, away; posture drift on top", fontsize=10)
+    if seen:
+        ax.legend(
+            handles=[Patch(color=COLOURS[k], label=k) for k in COLOURS if k in seen],
+            ncol=6,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.35),
+            frameon=False,
+            fontsize=LEGEND_PT,
+        )
+    ax.set_title("The day: seated, standing, away; posture drift on top", fontsize=TITLE_PT)
     return _png(fig)
 
 
@@ -117,27 +133,25 @@ def hourly_grid(r: DayReport) -> str:
         ("drift", "drift_s"),
         ("on break", "break_s"),
     ]
-    grid = [[h[key] / 60 for h in r.hourly] for _, key in rows]
-    fig, ax = plt.subplots(figsize=(11, 2.6))
-    ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0, vmax=60)
+    seconds = [[float(h[key]) for h in r.hourly] for _, key in rows]
+    # One unit for every cell: minutes, or seconds on a day without a whole minute.
+    per, unit = _unit(max((max(line, default=0.0) for line in seconds), default=0.0))
+    grid = [[v / per for v in line] for line in seconds]
+    full = 3600 / per
+    fig, ax = plt.subplots(figsize=(11, 2.8))
+    ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0, vmax=full)
     for y, line in enumerate(grid):
-        for x, minutes in enumerate(line):
-            if minutes >= 0.05:
-                text = f"{minutes:.0f}" if minutes >= 1 else f"{minutes * 60:.0f}s"
+        for x, value in enumerate(line):
+            if value * per >= 1:
                 ax.text(
-                    x,
-                    y,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if minutes > 35 else "black",
-                )
-    ax.set_yticks(range(len(rows)), [name for name, _ in rows])
-    ax.set_xticks(range(len(r.hourly)), [h["hour"] for h in r.hourly], fontsize=7)
+                    x, y, f"{value:.0f}" if value >= 0.5 else "<1", ha="center", va="center",
+                    fontsize=TICK_PT, color="white" if value > 0.6 * full else "black",
+                )  # fmt: skip
+    ax.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=TICK_PT)
+    ax.set_xticks(range(len(r.hourly)), [h["hour"] for h in r.hourly], fontsize=TICK_PT)
     if len(r.hourly) != 24:  # a clock-change day: "01 BST", "01 GMT"
         ax.tick_params(axis="x", labelrotation=90)
-    ax.set_title("Minutes per hour", fontsize=10)
+    ax.set_title(f"{unit.capitalize()} per hour", fontsize=TITLE_PT)
     return _png(fig)
 
 
@@ -150,18 +164,21 @@ def bout_histogram(r: DayReport) -> str:
         ax.hist(values, bins=min(20, max(5, len(values))), color=COLOURS["seated"])
     else:
         ax.text(0.5, 0.5, "no sitting bouts", ha="center", transform=ax.transAxes)
-    ax.set_xlabel("bout length (" + ("min" if in_minutes else "s") + ")")
-    ax.set_ylabel("bouts")
-    ax.set_title("Sitting bouts by length", fontsize=10)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # bouts are counted whole
+    ax.tick_params(labelsize=TICK_PT)
+    ax.set_xlabel("bout length (" + ("min" if in_minutes else "s") + ")", fontsize=TICK_PT)
+    ax.set_ylabel("bouts", fontsize=TICK_PT)
+    ax.set_title("Sitting bouts by length", fontsize=TITLE_PT)
     return _png(fig)
 
 
 def posture_by_hour(r: DayReport) -> str:
     fig, ax = plt.subplots(figsize=(5.4, 3))
     x = range(len(r.hourly))
-    good = [h["good_s"] / 60 for h in r.hourly]
-    drift = [h["drift_s"] / 60 for h in r.hourly]
-    seated = [h["seated_s"] / 60 for h in r.hourly]
+    per, unit = _unit(max((h["seated_s"] for h in r.hourly), default=0.0))
+    good = [h["good_s"] / per for h in r.hourly]
+    drift = [h["drift_s"] / per for h in r.hourly]
+    seated = [h["seated_s"] / per for h in r.hourly]
     other = [max(0.0, s - g - d) for s, g, d in zip(seated, good, drift, strict=True)]
     ax.bar(x, good, color=COLOURS["good"], label="good")
     ax.bar(x, drift, bottom=good, color=COLOURS["drift"], label="drift")
@@ -172,10 +189,20 @@ def posture_by_hour(r: DayReport) -> str:
         color="#e0e0e0",
         label="not judged",
     )
-    ax.set_xticks(list(x)[::3], [h["hour"] for h in r.hourly][::3], fontsize=7)
-    ax.set_ylabel("seated minutes")
-    ax.legend(fontsize=7)
-    ax.set_title("Posture by hour", fontsize=10)
+    ax.set_xticks(list(x)[::3], [h["hour"] for h in r.hourly][::3], fontsize=TICK_PT)
+    ax.tick_params(axis="y", labelsize=TICK_PT)
+    ax.set_ylabel(f"seated {unit}", fontsize=TICK_PT)
+    shown = [
+        name for name, values in (("good", good), ("drift", drift), ("not judged", other))
+        if any(v > 0 for v in values)
+    ]  # fmt: skip
+    handles, labels = ax.get_legend_handles_labels()
+    if shown:
+        ax.legend(
+            [h for h, n in zip(handles, labels, strict=True) if n in shown],
+            [n for n in labels if n in shown], fontsize=LEGEND_PT,
+        )  # fmt: skip
+    ax.set_title("Posture by hour", fontsize=TITLE_PT)
     return _png(fig)
 
 
@@ -190,15 +217,17 @@ def trend(reports: Sequence[DayReport]) -> str:
         width=0.4,
         label="posture drift",
     )
-    ax.set_ylabel("hours")
+    ax.set_ylabel("hours", fontsize=TICK_PT)
+    ax.tick_params(labelsize=TICK_PT)
     ax2 = ax.twinx()
     rates = [r.breaks_per_sitting_hour or 0.0 for r in reports]
     ax2.plot(days, rates, color="black", marker="o", label="breaks per sitting hour")
-    ax2.set_ylabel("breaks per sitting hour")
+    ax2.set_ylabel("breaks per sitting hour", fontsize=TICK_PT)
     ax2.set_ylim(bottom=0)
-    ax.legend(loc="upper left", fontsize=7)
-    ax2.legend(loc="upper right", fontsize=7)
-    ax.set_title("Across days", fontsize=10)
+    ax2.tick_params(labelsize=TICK_PT)
+    ax.legend(loc="upper left", fontsize=LEGEND_PT)
+    ax2.legend(loc="upper right", fontsize=LEGEND_PT)
+    ax.set_title("Across days", fontsize=TITLE_PT)
     return _png(fig)
 
 

@@ -2,7 +2,8 @@
 
 The capture loop calls `Announcer.announce` for each alert; the chime plays
 on a daemon thread through `monitor.sound.players` (simpleaudio, a command-line
-player, the bell), and a notification goes out through notify-send. Nothing
+player, the bell), and a notification goes out (notify-send, or the D-Bus
+notifier of `monitor.desktop.notifications` with its actions). Nothing
 here raises into the caller, and quiet time (`monitor.core.quiet`) decides what
 may sound.
 """
@@ -17,6 +18,7 @@ import sys
 import threading
 import time
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -70,7 +72,8 @@ class Notifier:
             log.info("notification: notify-send is not on PATH; desktop notifications off")
         return cls(program)
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, kind: str = "") -> bool:
+        """Show `title` and `body` (notify-send offers no actions, so `kind` is unused)."""
         if not self.program:
             return False
         self._children = [c for c in self._children if c.poll() is None]  # reap the done
@@ -90,6 +93,12 @@ class Notifier:
         return True
 
 
+class Notifies(Protocol):
+    """What shows a notification: `Notifier` here, or the D-Bus one in `monitor.desktop`."""
+
+    def notify(self, title: str, body: str, kind: str = "") -> bool: ...
+
+
 TITLES = {"break": "Time for a break", "posture": "Check your posture"}
 
 
@@ -106,7 +115,7 @@ class Announcer:
         sound: Sound,
         quiet: QuietTime | None = None,
         player: Player | None = None,
-        notifier: Notifier | None = None,
+        notifier: Notifies | None = None,
     ) -> None:
         self.sound = sound
         self.quiet = quiet or QuietTime.from_text(sound.quiet, sound.working_hours)
@@ -127,7 +136,9 @@ class Announcer:
     def _announce(self, alert: Alert, repeat: int, now: datetime) -> str:
         muted = self.quiet.reason_muted(now)
         if self.quiet.keeps_notifications(muted):
-            self.notifier.notify(TITLES.get(alert.kind, "posture-monitor"), alert.detail)
+            self.notifier.notify(
+                TITLES.get(alert.kind, "posture-monitor"), alert.detail, alert.kind
+            )
         if muted:
             return f"muted: {muted}"
         if not self.sound.enabled:

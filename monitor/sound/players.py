@@ -10,8 +10,10 @@ better ones do not, once each time that changes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -142,15 +144,21 @@ class BellBackend:
     name = "bell"
 
     def play(self, samples: np.ndarray, rate: int) -> None:
+        # One byte straight to the descriptor, not through sys.stderr's text
+        # buffer, which the status line and the log fill from other threads:
+        # there a bell ends up glued into a line ("2.0 fps^GWARNING ...").
         if sys.stderr is not None and sys.stderr.isatty():
-            sys.stderr.write("\a")
-            sys.stderr.flush()
-            return
+            with contextlib.suppress(OSError):
+                os.write(sys.stderr.fileno(), b"\a")
+                return
         try:
-            with open("/dev/tty", "w") as tty:
-                tty.write("\a")
+            fd = os.open("/dev/tty", os.O_WRONLY | os.O_NOCTTY)
         except OSError:
             raise SoundError("bell: no terminal to ring") from None
+        try:
+            os.write(fd, b"\a")
+        finally:
+            os.close(fd)
 
 
 def candidates(

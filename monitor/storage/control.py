@@ -37,6 +37,10 @@ REQUESTS = ("pause", "snooze")
 MAX_AHEAD_S = 8 * 86400
 _MAX_BYTES = 4096
 _said: set[tuple[str, str]] = set()  # requests already logged as unreadable
+# A pause "until resumed" (the tray's menu) lasts a week at most: a request
+# further ahead is taken for a damaged one, and a monitor forgotten paused
+# for longer is better back on.
+UNTIL_RESUMED_S = 7 * 86400.0
 
 
 def request_path(name: str) -> Path:

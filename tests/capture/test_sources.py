@@ -242,7 +242,7 @@ def test_a_camera_that_does_not_exist_lists_the_available_ones():
     with pytest.raises(SourceError) as caught:
         open_source("7")
     message = str(caught.value)
-    assert message.startswith("camera 7 cannot be opened (cameras available: ")
+    assert message.startswith("camera 7 does not exist (cameras available: ")
     found = available_cameras(exclude=7)
     assert 7 not in found
     listing = ", ".join(map(str, found)) if found else "none found"

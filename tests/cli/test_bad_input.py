@@ -133,6 +133,18 @@ def _traversal_not_created(tmp: Path) -> None:
     assert not (tmp / "etc").exists() and not (tmp.parent / "etc").exists()
 
 
+def _foreign_autostart(tmp: Path) -> list[str]:
+    entry = tmp / "xdg_config_home" / "autostart" / "posture-monitor.desktop"
+    entry.parent.mkdir(parents=True)
+    entry.write_text("[Desktop Entry]\nExec=mine\n")
+    return ["autostart", "disable"]
+
+
+def _foreign_kept(tmp: Path) -> None:
+    entry = tmp / "xdg_config_home" / "autostart" / "posture-monitor.desktop"
+    assert entry.read_text() == "[Desktop Entry]\nExec=mine\n"
+
+
 CASES = [
     # --- video and camera (run's paced capture; replay's are in test_cli.py) ---
     Case("run: video missing", lambda t: ["run", "--source", str(t / "gone.mp4")],
@@ -269,6 +281,10 @@ CASES = [
     Case("resume: an argument", lambda t: ["resume", "now"], "unrecognized arguments: now",
          status=2),
     Case("unknown command", lambda t: ["sit"], "invalid choice: 'sit'", status=2),
+    Case("autostart: an unknown action", lambda t: ["autostart", "on"],
+         "invalid choice: 'on'", status=2),
+    Case("autostart: an entry of that name not ours", _foreign_autostart,
+         "was not written by posture-monitor; left alone", after=_foreign_kept),
 ]
 
 

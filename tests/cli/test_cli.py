@@ -95,15 +95,16 @@ def test_two_replays_of_a_file_give_identical_json(deepa_twice):
     assert deepa_twice[0][2] == deepa_twice[1][2]
 
 
-def test_replay_prints_the_summary_on_stdout_and_progress_on_stderr(deepa_twice):
+def test_replay_prints_the_summary_on_stdout_and_no_progress_into_a_pipe(deepa_twice):
     result = deepa_twice[0][0]
     lines = result.stdout.splitlines()
     assert lines[0] == f"{clip(DEEPA)}: 23.4 s, 47 frames analysed"
     assert lines[1].startswith("  presence: seated ")
     assert lines[2].startswith("  posture: good ")
     assert lines[3].startswith("  sitting bouts: 1 ")
+    assert lines[4].startswith("wrote ") and lines[4].endswith(".json")
     assert "replay [" not in result.stdout
-    assert "replay [" in result.stderr
+    assert "replay [" not in result.stderr and "\r" not in result.stderr  # a pipe: no bar
     # no --profile and no --calibrate: says so instead of a silent "unknown"
     assert result.stderr.splitlines()[-1].startswith(
         "posture-monitor: note: posture is not judged without a baseline: add --profile NAME"
@@ -162,12 +163,14 @@ def test_a_stretch_already_recorded_is_refused_before_the_analysis(short_video, 
         "choose another --start, or another --db\n"
     )
     # Without the early check, the exact one after the analysis says the same.
-    skip_early = (
-        "from monitor.app import recorded_replay; recorded_replay.refuse_early = lambda *a: None"
+    late = replay_patched(
+        "from monitor.app import recorded_replay; "
+        "recorded_replay.refuse_early = lambda *args: None; real = replay.analyse; "
+        "replay.analyse = lambda *a, **k: (print('analysed', file=sys.stderr), real(*a, **k))[1]",
+        "2026-10-23T09:00:02",
     )
-    late = replay_patched(skip_early, "2026-10-23T09:00:02")
     assert late.returncode == 1 and late.stderr.splitlines()[-1] == early.stderr.strip()
-    assert "replay [" in late.stderr  # it did analyse
+    assert "analysed" in late.stderr  # it did analyse
     # A stretch the database does not have goes on to the analysis.
     assert replay_patched(no_analysis, "2026-10-23T09:00:10").returncode == 99
     with sqlite3.connect(db) as con:
@@ -205,7 +208,7 @@ BAD_SOURCES = [
     ("text file named .mp4", _text_mp4, "cannot open "),
     ("random bytes named .mp4", _random_mp4, "cannot open "),
     ("empty image folder", _empty_folder, "no images found at "),
-    ("camera that does not exist", _camera_7, "camera 7 cannot be opened (cameras available: "),
+    ("camera that does not exist", _camera_7, "camera 7 does not exist (cameras available: "),
 ]
 
 
