@@ -150,3 +150,27 @@ def at(sample: PoseSample, t: float) -> PoseSample:
 def calibration(n: int = 10, **figure) -> list:
     """n samples of a still, upright side figure, with a little natural sway."""
     return [side_figure(i * 0.2, trunk_deg=(i % 3) - 1.0, **figure) for i in range(n)]
+
+
+def sunk(px: float, **figure: float) -> PoseSample:
+    """A side figure with its shoulders and head lowered `px` over hips that
+    stay: a rounded back, the slump into a backrest (the trunk's angle barely
+    changes, the head sits lower above the seat)."""
+    sample = side_figure(**figure)
+    image = np.array(sample.image, dtype=np.float64)
+    for lm in (Landmark.NOSE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR,
+               Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER):  # fmt: skip
+        image[lm, Y] += px / sample.height
+    return PoseSample(sample.t_s, sample.width, sample.height, image)
+
+
+def head_tipped(deg: float, **figure: float) -> PoseSample:
+    """A side figure with the nose swung `deg` up about the ear (chin up)."""
+    points = side_points(**figure)
+    ex, ey = points["left_ear"][:2]
+    nx, ny = points["nose"][:2]
+    rad = math.radians(deg)
+    dx, dy = nx - ex, ny - ey
+    points["nose"] = (ex + dx * math.cos(rad) + dy * math.sin(rad) * (1 if dx > 0 else -1),
+                      ey - abs(dx) * math.sin(rad) + dy * math.cos(rad))  # fmt: skip
+    return pose(0.0, **points)  # type: ignore[arg-type]

@@ -18,7 +18,19 @@ import pytest
 from conftest import DATA, estimated
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from poses import NECK_PX, TRUNK_PX, W, front_figure, moved, nobody, pose, side_figure, side_points
+from poses import (
+    NECK_PX,
+    TRUNK_PX,
+    W,
+    front_figure,
+    head_tipped,
+    moved,
+    nobody,
+    pose,
+    side_figure,
+    side_points,
+    sunk,
+)
 
 from monitor.core import metrics
 from monitor.core.landmarks import COUNT, Landmark
@@ -473,3 +485,67 @@ def test_shoulder_level_falls_as_the_body_sinks_in_the_picture():
     sunk = metrics.front_metrics(front_figure(centre=(500.0, 660.0)), seated)
     assert same["shoulder_level"] == pytest.approx(0.0)
     assert sunk["shoulder_level"] == pytest.approx(-0.3)
+
+
+# -- the head's height above the seat and its pitch, from the side ------------------------------
+
+CALIBRATED = (350.0, 200.0)  # a calibration's shoulder line (y) and body scale, in pixels
+
+
+def test_a_rounded_back_sinks_the_ear_towards_the_hip():
+    upright = metrics.side_metrics(side_figure(), CALIBRATED)
+    slumped = metrics.side_metrics(sunk(60.0), CALIBRATED)
+    assert upright["ear_rise"] - slumped["ear_rise"] == pytest.approx(60.0 / 200.0, abs=1e-4)
+    assert upright["ear_level"] - slumped["ear_level"] == pytest.approx(60.0 / 200.0, abs=1e-4)
+
+
+def test_a_straight_lean_lowers_the_ear_by_its_cosine_only():
+    upright = metrics.side_metrics(side_figure(), CALIBRATED)["ear_rise"]
+    for deg in (10.0, -10.0, 20.0):
+        leaning = metrics.side_metrics(side_figure(trunk_deg=deg), CALIBRATED)["ear_rise"]
+        # the trunk tilts about the hip and the ear comes down by its 1 - cos
+        expected = TRUNK_PX * (1 - math.cos(math.radians(deg))) / 200.0
+        assert upright - leaning == pytest.approx(expected, abs=1e-4)
+
+
+def test_the_ear_above_the_hip_ignores_a_camera_tilted_or_a_chair_lowered():
+    """Ear and hip move alike: `ear_rise` stays, `ear_level` (no hips) does not."""
+    figure = side_figure(trunk_deg=5)
+    lower = moved(figure, lambda xy: xy + np.array([30.0, 50.0]))
+    before = metrics.side_metrics(figure, CALIBRATED)
+    after = metrics.side_metrics(lower, CALIBRATED)
+    assert after["ear_rise"] == pytest.approx(before["ear_rise"], abs=1e-4)
+    assert before["ear_level"] - after["ear_level"] == pytest.approx(0.25)
+
+
+def test_the_ear_metrics_need_a_reference_the_ear_and_for_ear_rise_the_hip():
+    assert "ear_rise" not in metrics.side_metrics(side_figure())  # no calibration reference
+    assert "ear_rise" not in metrics.side_metrics(side_figure(hip_vis=0.1), CALIBRATED)
+    assert "ear_level" in metrics.side_metrics(side_figure(hip_vis=0.1), CALIBRATED)
+    hidden = metrics.side_metrics(side_figure(ear_vis=0.1), CALIBRATED)
+    assert not {"ear_rise", "ear_level", "head_pitch_deg"} & set(hidden)
+
+
+@pytest.mark.parametrize("facing", [1.0, -1.0], ids=["facing right", "facing left"])
+def test_the_head_pitch_from_the_side_rises_as_the_head_tips_back(facing):
+    level = metrics.side_metrics(side_figure(facing=facing))["head_pitch_deg"]
+    tipped = metrics.side_metrics(head_tipped(20.0, facing=facing))["head_pitch_deg"]
+    bowed = metrics.side_metrics(head_tipped(-20.0, facing=facing))["head_pitch_deg"]
+    assert tipped - level == pytest.approx(20.0, abs=1e-3)
+    assert level - bowed == pytest.approx(20.0, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda xy: xy + np.array([120.0, -40.0]),
+        lambda xy: 0.6 * xy + 50.0,
+        lambda xy: np.column_stack([W - xy[:, 0], xy[:, 1]]),
+    ],
+    ids=["moved in the frame", "further away", "mirrored"],
+)
+def test_the_head_pitch_from_the_side_does_not_change_with_where_or_which_way(transform):
+    figure = head_tipped(12.0, trunk_deg=8)
+    before = metrics.side_metrics(figure)["head_pitch_deg"]
+    after = metrics.side_metrics(moved(figure, transform))["head_pitch_deg"]
+    assert after == pytest.approx(before, abs=1e-3)

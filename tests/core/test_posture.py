@@ -18,7 +18,7 @@ import stat
 import numpy as np
 import pytest
 from conftest import cli_env, clip, run_cli
-from poses import at, front_figure, moved, nobody, side_figure
+from poses import at, front_figure, head_tipped, moved, nobody, side_figure, sunk
 
 from monitor.core import profile as P
 from monitor.core.posture import (
@@ -172,6 +172,31 @@ def test_a_profile_from_before_face_size_does_not_judge_leaning_in():
     old = P.Profile.from_json(json.loads(json.dumps(data)))
     step = judge(scaled(front_figure(face_width=0.45), 1.4, FRONT_CENTRE), old)
     assert step.state is GOOD and "face_size" in step.metrics
+
+
+# -- a slump against a healthy change of position (issue 18's failures) --------------------------
+
+BACKREST = P.build([side_figure(i * 0.2, trunk_deg=-12) for i in range(5)], "backrest")
+
+# (figure, calibration, issues): calibrated sitting back against a reclined backrest,
+# or upright on a stool; what changed, and what a physiotherapist would call it.
+POSITION = {
+    "upright off the backrest: the trunk 12° nearer vertical, the ear higher": (
+        side_figure(trunk_deg=0), BACKREST, ()),
+    "slumped into the backrest: angles as calibrated, the head 60 px nearer the seat": (
+        sunk(60.0, trunk_deg=-12), BACKREST, ("slump",)),
+    "a straight-backed lean back of 12°: the ear lower by the cosine only": (
+        side_figure(trunk_deg=-12), SIDE_PROFILE, ()),
+    "slumped back onto the sacrum: reclined 15° and the head 40 px nearer the seat": (
+        sunk(40.0, trunk_deg=-15), SIDE_PROFILE, ("recline", "slump")),
+    "the head tipped back 25°: chin up": (head_tipped(25.0), SIDE_PROFILE, ("chin_up",)),
+    "the head bowed 25° to read: not chin up": (head_tipped(-25.0), SIDE_PROFILE, ()),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("figure", "profile", "issues"), POSITION.values(), ids=POSITION)
+def test_a_slump_is_told_from_a_healthy_change_of_position(figure, profile, issues):
+    assert judge(figure, profile).issues == issues
 
 
 # Side metrics newer than head_level (the head's height above the hips and its pitch).

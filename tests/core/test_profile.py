@@ -20,13 +20,11 @@ import pytest
 from conftest import REPO, cli_env, clip, estimated, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from poses import at, calibration, front_figure, moved, nobody, side_figure
+from poses import at, calibration, front_figure, moved, nobody, side_figure, sunk
 
 from monitor.core import profile as P
-from monitor.core.landmarks import Landmark as L
 from monitor.core.metrics import View
 from monitor.core.posture import PostureMonitor
-from monitor.core.sample import PoseSample
 from monitor.core.values import PostureState
 from monitor.errors import ProfileError
 from monitor.settings import DEFAULTS
@@ -598,15 +596,6 @@ def test_a_calibration_that_walks_in_both_halves_is_refused_naming_the_metric():
     words = r"trunk_(incl|thigh)_deg moved .* settled in neither half"
     with pytest.raises(ProfileError, match=words):
         P.build(drifting, "desk")
-
-
-def sunk(px: float) -> PoseSample:
-    """The calibration figure with shoulders and head lowered `px`: a rounded back."""
-    sample = side_figure()
-    image = np.array(sample.image, dtype=np.float64)
-    for lm in (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
-        image[lm, 1] += px / sample.height
-    return PoseSample(0.0, sample.width, sample.height, image)
 
 
 def test_an_old_profile_without_the_new_metrics_loads_and_does_not_judge_them():

@@ -14,12 +14,14 @@ test_pose.py also uses, so the two share one model run):
 | clip | seated | standing | good | drift |
 |---|---|---|---|---|
 | sitstand/frailty_chair_stands.mp4 | 100% (17) | 100% (17) | - | - |
-| side/jonz21_office_chair.mp4 | 100% (24) | - | 88% (14/16) | 62% (5/8) |
+| side/jonz21_office_chair.mp4 | 100% (24) | - | 100% (16/16) | 62% (5/8) |
 | side/joylinwq_slump_to_upright.mp4 | 100% (40) | - | 100% (26) | 100% (14) |
 | front/deepa_interview.mp4 | 100% (45) | - | 100% (9) | - |
 | front/gaze_analyser.mov | 100% (8) | - | - | - |
 
-jonz21's misses are its recline (12-13 s), judged good: the lean back there is small.
+jonz21's misses are its "recline" (12-13 s): his head tipped back with the trunk as
+calibrated, which `chin_up` would call, but his calibration stretch walks and its
+head-pitch spread puts the threshold at 42° (calibration/README.md).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def timeline(name: str, settings=DEFAULTS) -> dict:
 # (clip, {presence class: floor}, {posture class: floor})
 GOLDEN = {
     FRAILTY: ({"seated": 0.9, "standing": 0.9}, {}),
-    "side/jonz21_office_chair.mp4": ({"seated": 0.95}, {"good": 0.8, "drift": 0.5}),
+    "side/jonz21_office_chair.mp4": ({"seated": 0.95}, {"good": 0.9, "drift": 0.5}),
     "side/joylinwq_slump_to_upright.mp4": ({"seated": 0.95}, {"good": 0.9, "drift": 0.85}),
     "front/deepa_interview.mp4": ({"seated": 0.95}, {"good": 0.85}),
     "front/gaze_analyser.mov": ({"seated": 0.85}, {}),
@@ -89,9 +91,8 @@ def test_drift_is_named_as_labelled(name):
                 judged += 1
                 kind = OLD_NAMES.get(segment["kind"], segment["kind"])  # the labels say slouch
                 assert kind in sample["issues"], (sample["t"], sample["issues"])
-    # jonz21: 4 of his 8 slouch samples (6.5-8 s; 6.0 s leans 22° with the head
-    # 3 % lower, an upright lean by the slump rule); joylinwq: all 14.
-    assert judged >= 4
+    # jonz21: his 5 slouch samples (6-8 s), not his recline; joylinwq: all 14.
+    assert judged >= 5
 
 
 def test_frailty_sit_to_stand_bouts_and_breaks():
