@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import DATA, estimated
+from conftest import DATA
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from poses import (
@@ -248,16 +248,6 @@ def test_detect_view_synthetic(sample, view):
     assert metrics.detect_view(sample) is view
 
 
-def test_detect_view_on_real_stills():
-    side = estimated("stills/nvinayvarma", None).samples
-    front = [
-        s
-        for case in range(1, 7)
-        for s in estimated(f"stills/vincent_neck_pose/case{case}", None).samples
-    ]
-    assert len(side) == 13 and len(front) == 36
-    assert [metrics.detect_view(s) for s in side] == [View.SIDE] * 13
-    assert [metrics.detect_view(s) for s in front] == [View.FRONT] * 36
 
 
 # -- invariance -------------------------------------------------------------------------
