@@ -116,13 +116,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
         timelines = [(name, None) for name in names]
     settings = options.load_settings(args).settings
     max_fps = settings.sampling.fps if args.fps is None else (args.fps or None)
-    rows, results, people = evaluate.evaluate_all(
+    rows, results, people, found = evaluate.evaluate_all(
         args.labels, labels, timelines, sets, options.model(args), max_fps, settings
     )
     print(evaluate.table(rows))
     if len(people) > 1:
         print()
         print(evaluate.table([(f"person {who}", *scores) for who, scores in people.items()]))
+    if not args.clips and not args.timeline:  # every person: the held-out check too
+        from monitor.devtools import tuning
+
+        print()
+        print("leave one person out: each person judged with the thresholds chosen on the others")
+        print("\n".join(tuning.held_out(found)))
     if args.json:
         files.write_text(args.json, json.dumps(results, indent=1) + "\n")
     return 0

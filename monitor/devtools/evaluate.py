@@ -204,20 +204,23 @@ def evaluate_all(
     model_path: Path,
     max_fps: float | None,
     settings: Settings,
-) -> tuple[list[tuple[str, Score, Score]], dict[str, Any], dict[str, tuple[Score, Score]]]:
+) -> tuple[list[tuple[str, Score, Score]], dict[str, Any], dict[str, tuple[Score, Score]], Any]:
     """Score each clip's timeline (replaying the clips given without one) and
     each still set (`monitor.devtools.stills`).
 
     Each replayed clip is calibrated on its `calibrate` stretch, or else on
     the start of its first good seated segment (said on stderr). Returns the
-    table's rows, "all" last; the same figures as JSON; and the scores per
-    person, the rows a leave-one-person-out check compares.
+    table's rows, "all" last; the same figures as JSON; the scores per
+    person, the rows a leave-one-person-out check compares; and the pose
+    estimates (`monitor.devtools.tuning.Data`) for that check.
     """
     from monitor.app import replay
-    from monitor.devtools import stills
+    from monitor.devtools import stills, tuning
 
     rows, results = [], {}
     total_presence, total_posture = Score(), Score()
+    estimates: dict[str, tuple[dict[str, Any], replay.Estimated]] = {}
+    found_sets: dict[str, tuple[stills.StillSet, dict[str, Any]]] = {}
 
     def add(name: str, presence: Score, posture: Score) -> None:
         total_presence.merge(presence)
@@ -241,14 +244,18 @@ def evaluate_all(
             # A labelled stretch that fails is the labels' error; a guessed one
             # leaves the clip uncalibrated, as it was without the guess. The clips
             # are others' recordings, not the user's camera: never camera.mirrored.
-            timeline = replay.analyse(
-                str(labels_path.parent / name), model_path, max_fps, settings,
-                calibrate=span, name=Path(name).stem,
-                on_calibration_error=uncalibrated if guessed else None, mirrored=False,
+            estimated = replay.estimate_video(
+                str(labels_path.parent / name), model_path, max_fps, None, mirrored=False
+            )
+            estimates[name] = (clip, estimated)
+            timeline = replay.timeline_of(
+                estimated, settings, None, span, Path(name).stem,
+                uncalibrated if guessed else None,
             ).to_json()  # fmt: skip
         add(name, *score(timeline, clip))
     for still_set in sets:
         samples = stills.estimate_set(still_set, labels_path.parent, model_path)
+        found_sets[still_set.folder] = (still_set, samples)
         result = stills.score_set(still_set, samples, settings)
         if result.note:
             print(f"{still_set.folder}: {result.note}", file=sys.stderr)
@@ -257,4 +264,4 @@ def evaluate_all(
     results["by_person"] = {who: post.to_json() for who, (_, post) in people.items()}
     rows.append(("all", total_presence, total_posture))
     results["all"] = {"presence": total_presence.to_json(), "posture": total_posture.to_json()}
-    return rows, results, people
+    return rows, results, people, tuning.Data(estimates, found_sets)

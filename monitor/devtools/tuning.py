@@ -165,20 +165,14 @@ def view_of(found: Data) -> dict[str, View]:
     return views
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m monitor.devtools.tuning", description=(__doc__ or "").split("\n")[0]
-    )
-    data = paths.REPO.parent / "shared" / "data"
-    parser.add_argument("--data", type=Path, default=data, help="the labelled data folder")
-    parser.add_argument("--fps", type=float, default=DEFAULTS.sampling.fps)
-    parser.add_argument("--cache", type=Path)
-    args = parser.parse_args(argv)
-    found = load(args.data, args.fps, args.cache)
+def held_out(found: Data) -> list[str]:
+    """The leave-one-person-out table, as lines: each person's posture under
+    the thresholds chosen on the others of their view, then the choice made
+    on everyone (what `posture.THRESHOLDS` should hold)."""
     views = view_of(found)
     pct = evaluate.percent
-    print(f"{'held out':12} {'view':5} {'balanced':>8} {'good':>5} {'drift':>5}  "
-          "chosen on the others")
+    lines = [f"{'held out':12} {'view':5} {'balanced':>8} {'good':>5} {'drift':>5}  "
+             "chosen on the others"]  # fmt: skip
     chosen_on_all: dict[str, float] = dict(THRESHOLDS)
     for view in (View.SIDE, View.FRONT):
         table = [
@@ -191,15 +185,35 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             _, th = choose(table, [p for p in people if p != who], GRID[view])
             score = next(s for t, s in table if t == th)[who]
-            picked = {k: th[k] for k in GRID[view]}
-            print(f"{who:12} {view.value:5} {pct(score.balanced()):>8} "
-                  f"{pct(score.accuracy('good')):>5} {pct(score.accuracy('drift')):>5}  {picked}")
-        best, th = choose(table, people, GRID[view])
-        chosen_on_all |= {k: th[k] for k in GRID[view]}
-        print(f"  {view.value}, chosen on everyone: mean balanced {best[0]:.3f}, "
-              f"worst class {best[1]:.3f}")
-    print(f"on everyone: {chosen_on_all}")
-    print(f"posture.THRESHOLDS now: {THRESHOLDS}")
+            picked = ", ".join(f"{k} {th[k]:g}" for k in GRID[view])
+            lines.append(
+                f"{who:12} {view.value:5} {pct(score.balanced()):>8} "
+                f"{pct(score.accuracy('good')):>5} {pct(score.accuracy('drift')):>5}  {picked}"
+            )
+        if people:
+            best, th = choose(table, people, GRID[view])
+            chosen_on_all |= {k: th[k] for k in GRID[view]}
+            lines.append(f"  {view.value}, chosen on everyone: mean balanced {best[0]:.3f}, "
+                         f"worst class {best[1]:.3f}")  # fmt: skip
+    changed = {k: v for k, v in chosen_on_all.items() if THRESHOLDS[k] != v}
+    lines.append(
+        "chosen on everyone: as posture.THRESHOLDS holds"
+        if not changed
+        else f"chosen on everyone differs from posture.THRESHOLDS: {changed}"
+    )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m monitor.devtools.tuning", description=(__doc__ or "").split("\n")[0]
+    )
+    data = paths.REPO.parent / "shared" / "data"
+    parser.add_argument("--data", type=Path, default=data, help="the labelled data folder")
+    parser.add_argument("--fps", type=float, default=DEFAULTS.sampling.fps)
+    parser.add_argument("--cache", type=Path)
+    args = parser.parse_args(argv)
+    print("\n".join(held_out(load(args.data, args.fps, args.cache))))
     return 0
 
 
