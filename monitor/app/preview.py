@@ -23,6 +23,7 @@ GOOD, DRIFT, NEUTRAL = (80, 200, 80), (40, 80, 240), (200, 200, 200)
 HEIGHT_PX = 480  # the frame is shown this tall, whatever the camera gives
 MIN_WIDTH_PX = 640  # room for the text panel
 LINE_PX = 20
+MAX_ROWS = 8  # metric rows under the frame; more metrics go in further columns
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -69,13 +70,22 @@ def draw(
                 pa = tuple(int(v * scale) for v in sample.xy(a))
                 pb = tuple(int(v * scale) for v in sample.xy(b))
                 cv2.line(frame, pa, pb, colour, 3, cv2.LINE_AA)
-    width = max(frame.shape[1], MIN_WIDTH_PX)
-    lines = _wrap(status_line(step, rate_fps).split(" | "), width)
-    lines += metric_lines(step.sample.metrics, profile)
-    panel = np.zeros((LINE_PX * len(lines) + 10, width, 3), np.uint8)
-    for i, text in enumerate(lines):
+    # A view has a dozen metrics or more: in columns, so the window stays on a
+    # laptop's screen (480 px of frame and at most MAX_ROWS rows of them).
+    shown = metric_lines(step.sample.metrics, profile)
+    columns = [shown[i : i + MAX_ROWS] for i in range(0, len(shown), MAX_ROWS)]
+    column_px = max((cv2.getTextSize(s, FONT, 0.5, 1)[0][0] + 20 for s in shown), default=0)
+    width = max(frame.shape[1], MIN_WIDTH_PX, 10 + column_px * len(columns))
+    status = _wrap(status_line(step, rate_fps).split(" | "), width)
+    rows = len(status) + max((len(c) for c in columns), default=0)
+    panel = np.zeros((LINE_PX * rows + 10, width, 3), np.uint8)
+    for i, text in enumerate(status):
         ink = colour if i == 0 else (230, 230, 230)
         cv2.putText(panel, text, (10, LINE_PX * (i + 1)), FONT, 0.5, ink, 1, cv2.LINE_AA)
+    for c, column in enumerate(columns):
+        for i, text in enumerate(column, start=len(status)):
+            at = (10 + c * column_px, LINE_PX * (i + 1))
+            cv2.putText(panel, text, at, FONT, 0.5, (230, 230, 230), 1, cv2.LINE_AA)
     canvas = np.zeros((HEIGHT_PX + panel.shape[0], width, 3), np.uint8)
     canvas[:HEIGHT_PX, : frame.shape[1]] = frame
     canvas[HEIGHT_PX:] = panel
