@@ -33,11 +33,11 @@ MIN_PRESENT_SHARE = 0.8
 MIN_SAMPLES = 3
 MAX_WANDER = 0.6  # head movement, in body scales (robust spread): only gross movement fails
 # The largest calibration spread (robust std) of a metric whose drift
-# threshold, posture.enter_z (3) spreads, must stay reachable: a spread above
+# threshold, posture.enter_z (2.5) spreads, must stay reachable: a spread above
 # it is movement (standing up, shifting), and would let no real drift count.
 # Real drift, measured against the labelled calibrations: slouches moved
 # trunk_incl_deg 11-29° (median; at most 34°), trunk_thigh_deg 3-15° (at most
-# 26°), head_level 0.22-0.36 (at most 0.42); 3 x 12° = 36° and 3 x 0.25 = 0.75
+# 26°), head_level 0.22-0.36 (at most 0.42); 2.5 x 12° = 30° and 2.5 x 0.25 = 0.62
 # are beyond all of them. Spreads of real seated calibrations: trunk_incl_deg
 # 2.1-6.6° (jonz21 1.6-5.2, joylinwq 19-26, the straight stills; 10.4° on
 # jonz21 0-5, settling in), trunk_thigh_deg 2.0-5.4° (6.3° at most on any

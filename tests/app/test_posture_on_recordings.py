@@ -50,8 +50,8 @@ def test_real_calibrations_pass_with_spreads_within_the_limits(case):
 
 def test_sitting_down_and_standing_up_is_not_a_calibration():
     """Five sit-to-stand cycles (exploratory test): the head is steady enough for
-    the nose's wander check, but the hip angle spreads 44°, so enter_z (3)
-    spreads would be 132° and no slouch would ever be flagged."""
+    the nose's wander check, but the hip angle spreads 44°, so enter_z (2.5)
+    spreads would be 110° and no slouch would ever be flagged."""
     samples = _stretch("sitstand/frailty_chair_stands.mp4", 5.0, 0.0, 5.0)
     with pytest.raises(ProfileError, match=r"\(trunk_thigh_deg spread 4\d\.?\d*, more than 12"):
         P.build(samples, "x")
